@@ -1,0 +1,1 @@
+"""The domain library every function uses."""

@@ -1,0 +1,210 @@
+"""Deployment settings: the one place that reads environment variables.
+
+Every variable of ``CONTRACT.md`` (and the few this project adds) is named exactly once here.
+Precedence is explicit argument over environment over default: tests build a ``Settings`` from a
+dict, production calls ``Settings.from_env()`` once per instance.
+
+Shop settings that a shop owner edits live in Firestore (``settings/notifications``) and are
+modelled elsewhere (``shared.shop_settings``); this module is only about how the deployment is
+wired.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
+DEFAULT_META_GRAPH_BASE_URL = "https://graph.facebook.com/v21.0"
+
+
+def _get(env: Mapping[str, str], name: str) -> str | None:
+    """A variable's value, with blank treated as absent (a blank secret is no secret)."""
+    value = env.get(name)
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _flag(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = _get(env, name)
+    if value is None:
+        return default
+    return value.lower() in {"1", "true", "yes", "on"}
+
+
+def _int(env: Mapping[str, str], name: str, default: int) -> int:
+    value = _get(env, name)
+    if value is None:
+        return default
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be an integer, got {value!r}") from exc
+
+
+@dataclass(frozen=True)
+class TwilioSettings:
+    """Twilio credentials and senders; ``configured`` tells whether SMS/WhatsApp can use it."""
+
+    account_sid: str | None = None
+    auth_token: str | None = None
+    sms_from: str | None = None
+    messaging_service_sid: str | None = None
+    whatsapp_from: str | None = None
+    status_callback_url: str | None = None
+    api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
+
+    @property
+    def has_credentials(self) -> bool:
+        return bool(self.account_sid and self.auth_token)
+
+    @property
+    def sms_configured(self) -> bool:
+        return self.has_credentials and bool(self.sms_from or self.messaging_service_sid)
+
+    @property
+    def whatsapp_configured(self) -> bool:
+        return self.has_credentials and bool(self.whatsapp_from)
+
+
+@dataclass(frozen=True)
+class MetaSettings:
+    """WhatsApp Cloud API sender and webhook secrets."""
+
+    token: str | None = None
+    phone_number_id: str | None = None
+    app_secret: str | None = None
+    verify_token: str | None = None
+    graph_base_url: str = DEFAULT_META_GRAPH_BASE_URL
+
+    @property
+    def sender_configured(self) -> bool:
+        return bool(self.token and self.phone_number_id)
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Outgoing mail server."""
+
+    host: str | None = None
+    port: int = 587
+    username: str | None = None
+    password: str | None = None
+    sender: str | None = None
+    starttls: bool = True
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.host and self.sender)
+
+
+@dataclass(frozen=True)
+class TasksSettings:
+    """Where notification tasks go and how they authenticate."""
+
+    project: str | None = None
+    location: str = "europe-west1"
+    queue: str = "notifications"
+    deliver_url: str | None = None
+    service_account: str | None = None
+    emulator_host: str | None = None
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.project and self.deliver_url)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the deployment is wired with. Build with ``from_env`` or directly in tests."""
+
+    project: str | None = None
+    firestore_emulator_host: str | None = None
+    default_country: str = "FR"
+    registration_url: str | None = None
+    public_base_url: str | None = None
+    whatsapp_provider: str = "twilio"
+    fcm_enabled: bool = True
+    fcm_api_base_url: str | None = None
+    internal_audience: str | None = None
+    internal_invokers: tuple[str, ...] = ()
+    twilio: TwilioSettings = field(default_factory=TwilioSettings)
+    meta: MetaSettings = field(default_factory=MetaSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    tasks: TasksSettings = field(default_factory=TasksSettings)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
+        """Read every variable once. ``env`` defaults to ``os.environ``."""
+        e: Mapping[str, str] = os.environ if env is None else env
+        project = _get(e, "GOOGLE_CLOUD_PROJECT") or _get(e, "GCLOUD_PROJECT")
+        provider = (_get(e, "WHATSAPP_PROVIDER") or "twilio").lower()
+        if provider not in {"twilio", "meta"}:
+            raise ValueError(f"WHATSAPP_PROVIDER must be 'twilio' or 'meta', got {provider!r}")
+        invokers = _get(e, "INTERNAL_INVOKERS") or ""
+        return cls(
+            project=project,
+            firestore_emulator_host=_get(e, "FIRESTORE_EMULATOR_HOST"),
+            default_country=(_get(e, "DEFAULT_COUNTRY") or "FR").upper(),
+            registration_url=_get(e, "REGISTRATION_URL"),
+            public_base_url=_get(e, "PUBLIC_BASE_URL"),
+            whatsapp_provider=provider,
+            fcm_enabled=_flag(e, "FCM_ENABLED", True),
+            fcm_api_base_url=_get(e, "FCM_API_BASE_URL"),
+            internal_audience=_get(e, "INTERNAL_AUDIENCE"),
+            internal_invokers=tuple(s.strip() for s in invokers.split(",") if s.strip()),
+            twilio=TwilioSettings(
+                account_sid=_get(e, "TWILIO_ACCOUNT_SID"),
+                auth_token=_get(e, "TWILIO_AUTH_TOKEN"),
+                sms_from=_get(e, "TWILIO_SMS_FROM"),
+                messaging_service_sid=_get(e, "TWILIO_MESSAGING_SERVICE_SID"),
+                whatsapp_from=_get(e, "TWILIO_WHATSAPP_FROM"),
+                status_callback_url=_get(e, "TWILIO_STATUS_CALLBACK_URL"),
+                api_base_url=_get(e, "TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API_BASE_URL,
+            ),
+            meta=MetaSettings(
+                token=_get(e, "META_WHATSAPP_TOKEN"),
+                phone_number_id=_get(e, "META_PHONE_NUMBER_ID"),
+                app_secret=_get(e, "META_APP_SECRET"),
+                verify_token=_get(e, "META_VERIFY_TOKEN"),
+                graph_base_url=_get(e, "META_GRAPH_BASE_URL") or DEFAULT_META_GRAPH_BASE_URL,
+            ),
+            smtp=SmtpSettings(
+                host=_get(e, "SMTP_HOST"),
+                port=_int(e, "SMTP_PORT", 587),
+                username=_get(e, "SMTP_USERNAME"),
+                password=_get(e, "SMTP_PASSWORD"),
+                sender=_get(e, "SMTP_FROM"),
+                starttls=_flag(e, "SMTP_STARTTLS", True),
+            ),
+            tasks=TasksSettings(
+                project=project,
+                location=_get(e, "TASKS_LOCATION") or "europe-west1",
+                queue=_get(e, "TASKS_QUEUE") or "notifications",
+                deliver_url=_get(e, "DELIVER_URL"),
+                service_account=_get(e, "TASKS_SERVICE_ACCOUNT"),
+                emulator_host=_get(e, "CLOUD_TASKS_EMULATOR_HOST"),
+            ),
+        )
+
+    @property
+    def whatsapp_configured(self) -> bool:
+        """Whether the selected WhatsApp provider has what it needs to send."""
+        if self.whatsapp_provider == "meta":
+            return self.meta.sender_configured
+        return self.twilio.whatsapp_configured
+
+    @property
+    def push_configured(self) -> bool:
+        """FCM needs a project (credentials come from the runtime's default account)."""
+        return self.fcm_enabled and bool(self.project)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read from the environment on first use."""
+    return Settings.from_env()
