@@ -28,3 +28,30 @@ class PermanentError(NotificationError):
 
 class InvalidInputError(PermanentError):
     """Input (a document, a request body, an event) that cannot be understood."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """Whether an exception (ours or a library's) is worth a retry.
+
+    Ours say so themselves; Google API errors are transient when their gRPC status is one a
+    retry can fix; network timeouts and connection failures are transient. Anything else (a
+    bug, bad data) is not: retrying it would only loop.
+    """
+    if isinstance(exc, NotificationError):
+        return exc.transient
+    if isinstance(exc, TimeoutError | ConnectionError):
+        return True
+    try:
+        from google.api_core import exceptions as gexc  # noqa: PLC0415 - optional, cheap once loaded
+    except ImportError:  # pragma: no cover - google-api-core is a runtime dependency
+        return False
+    return isinstance(
+        exc,
+        gexc.ServiceUnavailable
+        | gexc.DeadlineExceeded
+        | gexc.InternalServerError
+        | gexc.TooManyRequests
+        | gexc.ResourceExhausted
+        | gexc.Aborted
+        | gexc.RetryError,
+    )

@@ -117,7 +117,7 @@ def _event_json(data: Any, content_type: str) -> Mapping[str, Any]:
     """The event data as the JSON form of ``DocumentEventData``, whatever its encoding."""
     if isinstance(data, Mapping):
         return data
-    if data is None or data == b"" or data == "":
+    if data is None or (isinstance(data, bytes | str) and not data):
         raise EventDecodeError("the event has no data")
     if isinstance(data, str):
         data = data.encode()

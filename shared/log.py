@@ -14,12 +14,14 @@ import sys
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from shared.masking import scrub
 
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
 _context: contextvars.ContextVar[Mapping[str, Any]] = contextvars.ContextVar(
-    "log_context", default={}
+    "log_context", default=_EMPTY
 )
 _SEVERITY = {
     logging.DEBUG: "DEBUG",

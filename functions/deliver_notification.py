@@ -1,0 +1,13 @@
+"""``deliver_notification``: Cloud Tasks HTTP target, body ``{"notificationId": "..."}``."""
+
+from __future__ import annotations
+
+import flask
+import functions_framework
+
+from shared.pipeline.http_entry import deliver_request
+
+
+@functions_framework.http
+def deliver_notification(request: flask.Request) -> flask.typing.ResponseReturnValue:
+    return deliver_request(request)

@@ -1,0 +1,14 @@
+"""``on_cart_written``: Firestore ``document.v1.written`` on ``carts/{cartId}``."""
+
+from __future__ import annotations
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from shared.entry import handle_firestore_event
+from shared.pipeline.triggers import handle_cart_change
+
+
+@functions_framework.cloud_event
+def on_cart_written(event: CloudEvent) -> None:
+    handle_firestore_event(event, handle_cart_change)

@@ -1,0 +1,14 @@
+"""``on_ticket_written``: Firestore ``document.v1.written`` on ``tickets/{ticketId}``."""
+
+from __future__ import annotations
+
+import functions_framework
+from cloudevents.http import CloudEvent
+
+from shared.entry import handle_firestore_event
+from shared.pipeline.triggers import handle_ticket_change
+
+
+@functions_framework.cloud_event
+def on_ticket_written(event: CloudEvent) -> None:
+    handle_firestore_event(event, handle_ticket_change)

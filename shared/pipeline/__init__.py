@@ -1,0 +1,1 @@
+"""The outbound pipeline: document changes -> plans -> history -> tasks -> provider sends."""
