@@ -132,6 +132,7 @@ class Settings:
     fcm_api_base_url: str | None = None
     internal_audience: str | None = None
     internal_invokers: tuple[str, ...] = ()
+    delivery_lease_seconds: int = 120
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     meta: MetaSettings = field(default_factory=MetaSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -157,6 +158,7 @@ class Settings:
             fcm_api_base_url=_get(e, "FCM_API_BASE_URL"),
             internal_audience=_get(e, "INTERNAL_AUDIENCE"),
             internal_invokers=tuple(s.strip() for s in invokers.split(",") if s.strip()),
+            delivery_lease_seconds=_int(e, "DELIVERY_LEASE_SECONDS", 120),
             twilio=TwilioSettings(
                 account_sid=_get(e, "TWILIO_ACCOUNT_SID"),
                 auth_token=_get(e, "TWILIO_AUTH_TOKEN"),

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from shared.auth import CallerAuthError, verify_internal_caller
 from shared.entry import setup_logging
+from shared.errors import is_transient
 from shared.http import BadRequestError, Response, json_response, parse_json_object
-from shared.log import get_logger
+from shared.log import get_logger, log_context, trace_id_from_header
+from shared.settings import get_settings
 
 log = get_logger(__name__)
 
@@ -18,23 +21,59 @@ class RequestLike(Protocol):
     def get_data(self) -> bytes: ...
 
 
+def _retry_count(headers: Any) -> int | None:
+    raw = headers.get("X-CloudTasks-TaskRetryCount")
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _refuse_stranger(request: RequestLike) -> Response | None:
+    try:
+        verify_internal_caller(request.headers.get("Authorization"), get_settings())
+    except CallerAuthError as exc:
+        log.warning("refused an internal call: %s", exc)
+        return json_response({"error": "unauthorized"}, exc.status)
+    return None
+
+
 def deliver_request(request: RequestLike) -> Response:
     setup_logging()
     if request.method != "POST":
         return json_response({"error": "method not allowed"}, 405)
+    refused = _refuse_stranger(request)
+    if refused is not None:
+        return refused
     try:
         body = parse_json_object(request.get_data())
         notification_id = body.get("notificationId")
         if not isinstance(notification_id, str) or not notification_id.strip():
             raise BadRequestError("notificationId must be a non-empty string")
+        if "/" in notification_id or len(notification_id) > 1500:
+            raise BadRequestError("notificationId is not a valid document id")
     except BadRequestError as exc:
         log.warning("rejected a delivery request: %s", exc)
         return json_response({"error": str(exc)}, 400)
-    return json_response({"notificationId": notification_id, "outcome": "not_implemented"})
+
+    from shared.pipeline.delivery import deliver  # noqa: PLC0415 - keeps cold start lean
+
+    trace = trace_id_from_header(request.headers.get("X-Cloud-Trace-Context"))
+    with log_context(trace=trace, notificationId=notification_id):
+        try:
+            outcome = deliver(notification_id, task_retry_count=_retry_count(request.headers))
+        except Exception as exc:
+            status = 503 if is_transient(exc) else 500
+            log.exception("delivery attempt crashed: %s", exc)
+            return json_response({"notificationId": notification_id, "error": str(exc)}, status)
+    return json_response(outcome.body(notification_id), outcome.http_status)
 
 
 def sweep_request(request: RequestLike) -> Response:
     setup_logging()
     if request.method != "POST":
         return json_response({"error": "method not allowed"}, 405)
+    refused = _refuse_stranger(request)
+    if refused is not None:
+        return refused
     return json_response({"due": 0, "enqueued": 0})
