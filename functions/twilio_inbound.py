@@ -1,14 +1,13 @@
-"""``twilio_inbound``: Twilio webhook (form POST), signature checked before anything else."""
+"""``twilio_inbound``: Twilio Messaging webhook (SMS and WhatsApp form POST); answers TwiML."""
 
 from __future__ import annotations
 
 import flask
 import functions_framework
 
+from shared.webhooks.http import twilio_inbound_response
+
 
 @functions_framework.http
 def twilio_inbound(request: flask.Request) -> flask.typing.ResponseReturnValue:
-    # Placeholder until the inbound-webhooks work lands: refuse everything unsigned.
-    if not request.headers.get("X-Twilio-Signature"):
-        return "missing signature", 403
-    return "not implemented", 403
+    return twilio_inbound_response(request)

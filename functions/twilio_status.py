@@ -1,14 +1,13 @@
-"""``twilio_status``: Twilio webhook (form POST), signature checked before anything else."""
+"""``twilio_status``: Twilio ``StatusCallback`` (form POST); 2xx once the signature matches."""
 
 from __future__ import annotations
 
 import flask
 import functions_framework
 
+from shared.webhooks.http import twilio_status_response
+
 
 @functions_framework.http
 def twilio_status(request: flask.Request) -> flask.typing.ResponseReturnValue:
-    # Placeholder until the inbound-webhooks work lands: refuse everything unsigned.
-    if not request.headers.get("X-Twilio-Signature"):
-        return "missing signature", 403
-    return "not implemented", 403
+    return twilio_status_response(request)
