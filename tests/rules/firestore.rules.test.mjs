@@ -1,0 +1,321 @@
+// firestore.rules against the Cloud Firestore emulator: every rule path, an allowed and a
+// denied case each.
+//
+// Needs FIRESTORE_EMULATOR_HOST (host:port of a running Cloud Firestore emulator, the Java one
+// that evaluates rules; `tests/rules/test_rules_emulator.py` starts one and runs this file).
+// Without it every test is skipped with a message saying so.
+
+import { readFileSync } from 'node:fs';
+import { after, before, beforeEach, describe, test } from 'node:test';
+
+import {
+  assertFails,
+  assertSucceeds,
+  initializeTestEnvironment,
+} from '@firebase/rules-unit-testing';
+import {
+  addDoc,
+  collection,
+  deleteDoc,
+  doc,
+  getDoc,
+  getDocs,
+  query,
+  setDoc,
+  updateDoc,
+  where,
+} from 'firebase/firestore';
+
+const HOST = process.env.FIRESTORE_EMULATOR_HOST;
+const SKIP = HOST
+  ? false
+  : 'FIRESTORE_EMULATOR_HOST is not set: no Firestore emulator to evaluate the rules';
+const RULES = new URL('../../firestore.rules', import.meta.url);
+
+let env;
+
+const ALICE = 'alice';
+const BOB = 'bob';
+
+// Documents the tests read and write, created with the rules disabled (as the functions do).
+const SEED = {
+  'customer_profiles/alice': {
+    displayName: 'Alice',
+    email: 'alice@example.test',
+    phoneNumber: '+33612345678',
+    country: 'FR',
+    language: 'fr',
+    clientId: 'client-alice',
+    fcmTokens: ['token-a'],
+    notificationPreferences: { emailEnabled: true, smsEnabled: false },
+    lastInboundAt: { sms: new Date('2026-01-01T10:00:00Z') },
+  },
+  'customer_profiles/bob': { displayName: 'Bob', language: 'en' },
+  'tickets/t-alice': { customerId: ALICE, status: 'received', device: 'Phone' },
+  'tickets/t-bob': { customerId: BOB, status: 'received', device: 'Laptop' },
+  'orders/o-alice': { customerId: ALICE, status: 'placed', total: 10, currency: 'EUR' },
+  'orders/o-bob': { customerId: BOB, status: 'placed', total: 20, currency: 'EUR' },
+  'carts/c-alice': { customerId: ALICE, status: 'active', reminderStage: 0, items: [] },
+  'carts/c-bob': { customerId: BOB, status: 'active', reminderStage: 0, items: [] },
+  'clients/client-alice': { name: 'Alice', phone: '+33612345678' },
+  'notification_history/n-alice': { customerId: ALICE, status: 'sent', channel: 'sms' },
+  'notification_history/n-bob': { customerId: BOB, status: 'sent', channel: 'email' },
+  'conversations/alice': { customerId: ALICE },
+  'conversations/alice/messages/m1': { direction: 'inbound', body: 'hello' },
+  'inbox/i1': { from: '+33612345678', body: 'is my phone ready?', channel: 'sms', status: 'open' },
+  'consent_events/e1': { customerId: ALICE, channel: 'sms', keyword: 'STOP' },
+  'settings/notifications': { quietHours: {} },
+  'discount_codes/SAVE10-ABC': { percent: 10, cartId: 'c-alice', customerId: ALICE },
+  'notification_claims/n-alice_1': { notificationId: 'n-alice', generation: 1 },
+  'phone_index/+33612345678': { customerId: ALICE },
+  'provider_status_orphans/SM123': { status: 'delivered' },
+  'unlisted_collection/x': { anything: true },
+};
+
+const customer = (uid) => env.authenticatedContext(uid).firestore();
+const staff = () => env.authenticatedContext('staff-1', { staff: true }).firestore();
+const stranger = () => env.unauthenticatedContext().firestore();
+
+describe('firestore.rules', { skip: SKIP }, () => {
+  before(async () => {
+    const [host, port] = HOST.split(':');
+    env = await initializeTestEnvironment({
+      projectId: `demo-rules-${process.pid}`,
+      firestore: { rules: readFileSync(RULES, 'utf8'), host, port: Number(port) },
+    });
+  });
+
+  beforeEach(async () => {
+    await env.clearFirestore();
+    await env.withSecurityRulesDisabled(async (context) => {
+      const db = context.firestore();
+      for (const [path, data] of Object.entries(SEED)) {
+        await setDoc(doc(db, path), data);
+      }
+    });
+  });
+
+  after(async () => {
+    await env?.cleanup();
+  });
+
+  describe('customer_profiles', () => {
+    test('a customer reads their own profile', async () => {
+      await assertSucceeds(getDoc(doc(customer(ALICE), 'customer_profiles/alice')));
+    });
+    test('a customer cannot read another profile, nor can a signed-out visitor', async () => {
+      await assertFails(getDoc(doc(customer(BOB), 'customer_profiles/alice')));
+      await assertFails(getDoc(doc(stranger(), 'customer_profiles/alice')));
+    });
+    test('staff read any profile', async () => {
+      await assertSucceeds(getDoc(doc(staff(), 'customer_profiles/alice')));
+    });
+    test('a customer updates preferences, language and push tokens', async () => {
+      await assertSucceeds(
+        updateDoc(doc(customer(ALICE), 'customer_profiles/alice'), {
+          notificationPreferences: { emailEnabled: false, smsEnabled: true, marketingEnabled: true },
+          language: 'en',
+          fcmTokens: ['token-a', 'token-b'],
+        }),
+      );
+    });
+    test('a customer cannot touch what the system keeps', async () => {
+      const ref = doc(customer(ALICE), 'customer_profiles/alice');
+      await assertFails(updateDoc(ref, { lastInboundAt: { sms: new Date() } }));
+      await assertFails(updateDoc(ref, { clientId: 'client-bob' }));
+      await assertFails(updateDoc(ref, { consentHistory: [] }));
+      await assertFails(updateDoc(ref, { language: 'en', email: 'new@example.test' }));
+    });
+    test('a customer cannot store malformed preferences or language', async () => {
+      const ref = doc(customer(ALICE), 'customer_profiles/alice');
+      await assertFails(updateDoc(ref, { language: 'de' }));
+      await assertFails(updateDoc(ref, { notificationPreferences: { smsEnabled: 'yes' } }));
+      await assertFails(updateDoc(ref, { notificationPreferences: { vip: true } }));
+      await assertFails(updateDoc(ref, { fcmTokens: 'token' }));
+    });
+    test("a customer cannot update another customer's profile; staff cannot either", async () => {
+      await assertFails(updateDoc(doc(customer(BOB), 'customer_profiles/alice'), { language: 'en' }));
+      await assertFails(updateDoc(doc(staff(), 'customer_profiles/alice'), { language: 'en' }));
+    });
+    test('a customer creates their own profile with contact details and preferences', async () => {
+      await assertSucceeds(
+        setDoc(doc(customer('carol'), 'customer_profiles/carol'), {
+          displayName: 'Carol',
+          email: 'carol@example.test',
+          phoneNumber: '0612345678',
+          country: 'FR',
+          language: 'fr',
+          notificationPreferences: { emailEnabled: true },
+          fcmTokens: [],
+        }),
+      );
+    });
+    test('a profile cannot be created with system fields or for someone else', async () => {
+      await assertFails(
+        setDoc(doc(customer('carol'), 'customer_profiles/carol'), {
+          displayName: 'Carol',
+          lastInboundAt: { sms: new Date() },
+        }),
+      );
+      await assertFails(
+        setDoc(doc(customer('carol'), 'customer_profiles/carol'), { clientId: 'client-alice' }),
+      );
+      await assertFails(setDoc(doc(customer('carol'), 'customer_profiles/dave'), { language: 'fr' }));
+      await assertFails(setDoc(doc(stranger(), 'customer_profiles/carol'), { language: 'fr' }));
+    });
+    test('nobody deletes a profile from a client', async () => {
+      await assertFails(deleteDoc(doc(customer(ALICE), 'customer_profiles/alice')));
+      await assertFails(deleteDoc(doc(staff(), 'customer_profiles/alice')));
+    });
+  });
+
+  for (const [name, own, other, change] of [
+    ['tickets', 't-alice', 't-bob', { status: 'completed' }],
+    ['orders', 'o-alice', 'o-bob', { status: 'shipped' }],
+  ]) {
+    describe(name, () => {
+      test('a customer reads their own, and queries restricted to them', async () => {
+        const db = customer(ALICE);
+        await assertSucceeds(getDoc(doc(db, name, own)));
+        await assertSucceeds(getDocs(query(collection(db, name), where('customerId', '==', ALICE))));
+      });
+      test("a customer cannot read another's, nor list them all", async () => {
+        const db = customer(ALICE);
+        await assertFails(getDoc(doc(db, name, other)));
+        await assertFails(getDocs(collection(db, name)));
+        await assertFails(getDoc(doc(stranger(), name, own)));
+      });
+      test('a customer writes nothing', async () => {
+        const db = customer(ALICE);
+        await assertFails(updateDoc(doc(db, name, own), change));
+        await assertFails(setDoc(doc(db, name, 'new-one'), { customerId: ALICE, status: 'placed' }));
+      });
+      test('staff read, create and update', async () => {
+        const db = staff();
+        await assertSucceeds(getDocs(collection(db, name)));
+        await assertSucceeds(setDoc(doc(db, name, 'new-one'), { customerId: ALICE }));
+        await assertSucceeds(updateDoc(doc(db, name, own), change));
+      });
+      test('staff do not delete (the record ends cancelled instead)', async () => {
+        await assertFails(deleteDoc(doc(staff(), name, own)));
+      });
+    });
+  }
+
+  describe('carts', () => {
+    test('a customer reads their own cart', async () => {
+      await assertSucceeds(getDoc(doc(customer(ALICE), 'carts/c-alice')));
+    });
+    test("a customer cannot read another's cart", async () => {
+      await assertFails(getDoc(doc(customer(ALICE), 'carts/c-bob')));
+    });
+    test('staff read carts', async () => {
+      await assertSucceeds(getDoc(doc(staff(), 'carts/c-bob')));
+    });
+    test('no client writes a cart, staff included', async () => {
+      await assertFails(updateDoc(doc(customer(ALICE), 'carts/c-alice'), { reminderStage: 2 }));
+      await assertFails(updateDoc(doc(staff(), 'carts/c-alice'), { status: 'converted' }));
+    });
+  });
+
+  describe('clients', () => {
+    test('staff read, create and update counter records', async () => {
+      const db = staff();
+      await assertSucceeds(getDoc(doc(db, 'clients/client-alice')));
+      await assertSucceeds(setDoc(doc(db, 'clients/client-new'), { name: 'New', phone: '0612' }));
+      await assertSucceeds(updateDoc(doc(db, 'clients/client-alice'), { email: 'a@example.test' }));
+    });
+    test('customers neither read nor write counter records', async () => {
+      await assertFails(getDoc(doc(customer(ALICE), 'clients/client-alice')));
+      await assertFails(setDoc(doc(customer(ALICE), 'clients/client-x'), { name: 'X' }));
+    });
+  });
+
+  describe('notification_history', () => {
+    test('a customer reads their own messages', async () => {
+      const db = customer(ALICE);
+      await assertSucceeds(getDoc(doc(db, 'notification_history/n-alice')));
+      await assertSucceeds(
+        getDocs(query(collection(db, 'notification_history'), where('customerId', '==', ALICE))),
+      );
+    });
+    test("a customer cannot read another's messages", async () => {
+      await assertFails(getDoc(doc(customer(ALICE), 'notification_history/n-bob')));
+    });
+    test('staff read history', async () => {
+      await assertSucceeds(getDoc(doc(staff(), 'notification_history/n-bob')));
+    });
+    test('nobody writes history from a client', async () => {
+      await assertFails(
+        updateDoc(doc(customer(ALICE), 'notification_history/n-alice'), { status: 'read' }),
+      );
+      await assertFails(
+        addDoc(collection(staff(), 'notification_history'), { customerId: ALICE, status: 'sent' }),
+      );
+    });
+  });
+
+  describe('conversations', () => {
+    test('staff read conversations and their messages', async () => {
+      const db = staff();
+      await assertSucceeds(getDoc(doc(db, 'conversations/alice')));
+      await assertSucceeds(getDocs(collection(db, 'conversations/alice/messages')));
+    });
+    test('customers do not read them and nobody writes them', async () => {
+      await assertFails(getDoc(doc(customer(ALICE), 'conversations/alice')));
+      await assertFails(getDoc(doc(customer(ALICE), 'conversations/alice/messages/m1')));
+      await assertFails(
+        addDoc(collection(staff(), 'conversations/alice/messages'), { body: 'hi' }),
+      );
+    });
+  });
+
+  describe('inbox', () => {
+    test('staff read the inbox and mark an item handled', async () => {
+      const db = staff();
+      await assertSucceeds(getDoc(doc(db, 'inbox/i1')));
+      await assertSucceeds(updateDoc(doc(db, 'inbox/i1'), { status: 'handled', handledBy: 'staff-1' }));
+    });
+    test('the received message stays as received; customers see nothing', async () => {
+      await assertFails(updateDoc(doc(staff(), 'inbox/i1'), { body: 'edited' }));
+      await assertFails(setDoc(doc(staff(), 'inbox/i2'), { body: 'forged' }));
+      await assertFails(deleteDoc(doc(staff(), 'inbox/i1')));
+      await assertFails(getDoc(doc(customer(ALICE), 'inbox/i1')));
+    });
+  });
+
+  for (const path of [
+    'consent_events/e1',
+    'settings/notifications',
+    'discount_codes/SAVE10-ABC',
+    'notification_claims/n-alice_1',
+    'phone_index/+33612345678',
+    'provider_status_orphans/SM123',
+  ]) {
+    describe(path.split('/')[0], () => {
+      test('staff read it', async () => {
+        await assertSucceeds(getDoc(doc(staff(), path)));
+      });
+      test('no client writes it and customers do not read it', async () => {
+        await assertFails(setDoc(doc(staff(), path), { forged: true }));
+        await assertFails(setDoc(doc(customer(ALICE), path), { forged: true }));
+        await assertFails(getDoc(doc(customer(ALICE), path)));
+      });
+    });
+  }
+
+  describe('anything else', () => {
+    test('staff read a collection the rules do not name', async () => {
+      await assertSucceeds(getDoc(doc(staff(), 'unlisted_collection/x')));
+    });
+    test('deny by default: no write, no customer read', async () => {
+      await assertFails(setDoc(doc(staff(), 'unlisted_collection/y'), { a: 1 }));
+      await assertFails(getDoc(doc(customer(ALICE), 'unlisted_collection/x')));
+    });
+    test('a role field in the token is not the staff claim', async () => {
+      const db = env.authenticatedContext('someone', { role: 'staff' }).firestore();
+      await assertFails(getDoc(doc(db, 'settings/notifications')));
+      await assertFails(updateDoc(doc(db, 'tickets/t-alice'), { status: 'completed' }));
+    });
+  });
+});
