@@ -3,8 +3,9 @@
 Run as any target (``functions-framework --source devstack/recorder.py --target record_event
 --signature-type cloudevent``). Each event is decoded with the production decoder
 (``shared.events.decode_document_change``) and appended as one JSON line to ``RECORDER_FILE``,
-with its raw ``ce-*`` attributes. ``RECORDER_FAIL_FIRST=N`` answers 500 to the first N deliveries
-of each event id (to watch the bridge retry).
+with its raw ``ce-*`` attributes. ``RECORDER_FAIL_FIRST=N`` (or the number in the file
+``$RECORDER_FILE.fail``, read on every request so a test can switch it on and off) answers 500 to
+the first N deliveries of each event id, to watch the bridge retry.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def record_event(event: CloudEvent) -> None:
     with _lock:
         _attempts[event_id] += 1
         attempt = _attempts[event_id]
-    if attempt <= int(os.environ.get("RECORDER_FAIL_FIRST", "0")):
+    if attempt <= _fail_first():
         raise InjectedFailure(f"failing delivery {attempt} of {event_id} on purpose")
     change = decode_document_change(
         event_id=event_id,
@@ -56,6 +57,14 @@ def record_event(event: CloudEvent) -> None:
     }
     with _lock, Path(os.environ["RECORDER_FILE"]).open("a", encoding="utf-8") as out:
         out.write(json.dumps(line, default=str) + "\n")
+
+
+def _fail_first() -> int:
+    control = Path(os.environ["RECORDER_FILE"] + ".fail")
+    try:
+        return int(control.read_text().strip() or 0)
+    except (OSError, ValueError):
+        return int(os.environ.get("RECORDER_FAIL_FIRST", "0"))
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

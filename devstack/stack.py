@@ -305,9 +305,11 @@ class Child:
         return self.signal_group(0)
 
     def close_log(self) -> None:
-        if self.proc is not None and self.proc.stdin is not None:
-            with contextlib.suppress(OSError):
-                self.proc.stdin.close()
+        if self.proc is not None:
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream is not None:
+                    with contextlib.suppress(OSError):
+                        stream.close()
         if self._log is not None:
             self._log.close()
 
@@ -372,6 +374,7 @@ class Stack:
         )
         self._stopped = False
         self._lock = threading.Lock()
+        self._tasks_client: Any = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> Stack:
@@ -532,7 +535,7 @@ class Stack:
         assert self.tasks_host is not None
         from google.api_core import exceptions as gexc  # noqa: PLC0415
 
-        client = tasks_client(self.tasks_host)
+        client = self.tasks_client()
         deadline = time.monotonic() + self.config.startup_timeout
         path = self.queue_paths()[0]
         while time.monotonic() < deadline:
@@ -651,19 +654,32 @@ class Stack:
 
     # -- use ---------------------------------------------------------------------------------
     def reset(self, timeout: float = 10.0) -> None:
-        """Isolation between tests: empty Firestore (dropping queued bridge events), purge the
-        queues, clear the fakes' recordings."""
+        """Isolation between tests: purge the queues, empty Firestore (queued bridge events are
+        dropped, deliveries on the wire finish first), purge again what those enqueued, clear the
+        fakes' recordings."""
+        self.purge_queues()
         if self.admin_url:
             requests.post(
                 f"{self.admin_url}/reset", params={"timeout": timeout}, timeout=timeout + 5
             ).raise_for_status()
-        if self.tasks_host:
-            client = tasks_client(self.tasks_host)
-            for path in self.queue_paths():
-                client.purge_queue(name=path, timeout=5)
+        self.purge_queues()
         control = self.fakes.get("control_url") or self.fakes.get("control")
         if control:
             requests.post(f"{str(control).rstrip('/')}/reset", timeout=10).raise_for_status()
+
+    def tasks_client(self) -> Any:
+        """A Cloud Tasks client on this stack's emulator (one per stack)."""
+        if self.tasks_host is None:
+            raise StackError("this stack runs no Tasks emulator")
+        if self._tasks_client is None:
+            self._tasks_client = tasks_client(self.tasks_host)
+        return self._tasks_client
+
+    def purge_queues(self) -> None:
+        if self.tasks_host:
+            client = self.tasks_client()
+            for path in self.queue_paths():
+                client.purge_queue(name=path, timeout=5)
 
     def wait_bridge_idle(self, timeout: float = 30.0) -> bool:
         """Until every event of the writes made so far has been delivered (or given up)."""

@@ -18,6 +18,8 @@ import { parseArgs } from "node:util";
 import { FirestoreServer } from "@firestore-emulator/server";
 import { ServerCredentials } from "@grpc/grpc-js";
 
+import { applyWriteFixes } from "./fixes.mjs";
+
 const EVENT_TYPE = "google.cloud.firestore.document.v1.written";
 const DEFAULT_COLLECTIONS = ["tickets", "orders", "carts"];
 const DOC_PATH = /^projects\/([^/]+)\/databases\/([^/]+)\/documents\/(.+)$/;
@@ -423,6 +425,7 @@ function adminServer({ server, bridge, firestoreAddress }) {
 async function main() {
   const host = args.host;
   const server = new FirestoreServer();
+  applyWriteFixes(server.state);
   const bridge = new Bridge({
     collections: DEFAULT_COLLECTIONS,
     targets: parseTargets(args.target),

@@ -1,0 +1,219 @@
+"""Integration fixtures: real emulators, fake providers, function processes.
+
+Nothing here starts unless a test asks for it. The full local stack (``stack``) starts once per
+session; every fixture a test uses to touch it (``functions``, ``firestore_client``,
+``tasks_client``, ``fakes``, ``stack_env``) first resets it (``clean_stack``): Firestore emptied
+through the emulator's admin endpoint (queued bridge events dropped), the task queue purged, the
+fakes' recordings cleared. Work already on the wire when a test ends (a task being dispatched) can
+still land after the reset, so tests also use ids of their own (``unique_id``).
+
+``recording_bridge`` is a second, small stack (Firestore + bridge + a recording CloudEvent target
+for every watched collection) to check exactly what the bridge sends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+import requests
+
+from devstack.recorder import read_records
+from devstack.stack import (
+    ROOT,
+    TRIGGERS,
+    FunctionSpec,
+    Stack,
+    StackConfig,
+)
+from devstack.stack import (
+    tasks_client as make_tasks_client,
+)
+
+# A developer may point the tests at an emulator of their own (``firebase emulators:start``);
+# FIRESTORE_EMULATOR_HOST itself is ignored so a shell that sourced .devstack/env never wipes
+# the dev stack's data.
+EXTERNAL_FIRESTORE = os.environ.get("DEVSTACK_TEST_FIRESTORE_EMULATOR_HOST") or None
+
+
+@contextlib.contextmanager
+def _environ(**values: str) -> Iterator[None]:
+    saved = {k: os.environ.get(k) for k in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def firestore_client_for(host: str, project: str) -> Any:
+    """A real ``google.cloud.firestore.Client`` on the emulator at ``host`` (the client reads
+    ``FIRESTORE_EMULATOR_HOST`` once, when it is made: the process environment is left alone)."""
+    from google.cloud import firestore  # noqa: PLC0415
+
+    with _environ(FIRESTORE_EMULATOR_HOST=host):
+        return firestore.Client(project=project)
+
+
+@dataclass
+class FakesControl:
+    """The fake providers of the running stack: their ready line (URLs) and their control API."""
+
+    info: dict[str, Any]
+    control_url: str | None
+
+    def url(self, key: str) -> str:
+        return str(self.info[key])
+
+    def reset(self) -> None:
+        if self.control_url:
+            requests.post(f"{self.control_url.rstrip('/')}/reset", timeout=10).raise_for_status()
+
+
+# -- the full stack --------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
+    """Everything of ``make dev``, on free ports, logs under the session's tmp dir."""
+    config = StackConfig(
+        log_dir=tmp_path_factory.mktemp("stack-logs"),
+        external_firestore=EXTERNAL_FIRESTORE,
+        env_file=None,
+    )
+    with Stack(config) as running:
+        yield running
+
+
+@pytest.fixture
+def clean_stack(stack: Stack) -> Stack:
+    """The session stack, reset for this test."""
+    stack.reset()
+    return stack
+
+
+@pytest.fixture
+def functions(clean_stack: Stack) -> dict[str, str]:
+    """Target name -> URL of its functions-framework process (``http://127.0.0.1:P/name``)."""
+    return dict(clean_stack.urls)
+
+
+@pytest.fixture
+def firestore_client(clean_stack: Stack) -> Any:
+    """A real Firestore client on the stack's (emptied) emulator."""
+    assert clean_stack.firestore_host is not None
+    return firestore_client_for(clean_stack.firestore_host, clean_stack.config.project)
+
+
+@pytest.fixture
+def tasks_client(clean_stack: Stack) -> Any:
+    """A real ``CloudTasksClient`` on the Tasks emulator (queues created, purged)."""
+    assert clean_stack.tasks_host is not None
+    return make_tasks_client(clean_stack.tasks_host)
+
+
+@pytest.fixture
+def fakes(clean_stack: Stack) -> FakesControl:
+    """The fake providers (recordings cleared)."""
+    info = dict(clean_stack.fakes)
+    control = info.get("control_url") or info.get("control")
+    return FakesControl(info=info, control_url=str(control) if control else None)
+
+
+@pytest.fixture
+def stack_env(clean_stack: Stack, monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """The functions' environment, set in this process for the test: code driven in process
+    (``functions_framework.create_app(...).test_client()``) talks to the same stack."""
+    for key, value in clean_stack.env.items():
+        monkeypatch.setenv(key, value)
+    _clear_settings_cache()
+    return dict(clean_stack.env)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings_after_test() -> Iterator[None]:
+    yield
+    _clear_settings_cache()
+
+
+def _clear_settings_cache() -> None:
+    with contextlib.suppress(ImportError, AttributeError):
+        from shared.settings import get_settings  # noqa: PLC0415
+
+        get_settings.cache_clear()
+
+
+@pytest.fixture
+def unique_id() -> str:
+    """A short id no other test uses (for document ids, phone suffixes, ...)."""
+    return uuid.uuid4().hex[:12]
+
+
+# -- the recording bridge -------------------------------------------------------------------------
+@dataclass
+class RecordingBridge:
+    """Firestore + bridge whose every watched collection goes to a recording target."""
+
+    stack: Stack
+    record_file: Path
+    client: Any
+
+    def records(self) -> list[dict[str, Any]]:
+        """What the target received, decoded by ``shared.events``, in arrival order."""
+        return read_records(self.record_file)
+
+    def wait_idle(self, timeout: float = 30.0) -> None:
+        assert self.stack.wait_bridge_idle(timeout), self.stack.bridge_stats()
+
+    def fail_first(self, attempts: int) -> None:
+        """Answer 500 to the first ``attempts`` deliveries of each event from now on."""
+        Path(f"{self.record_file}.fail").write_text(str(attempts))
+
+    def reset(self) -> None:
+        self.stack.reset()
+        self.fail_first(0)
+        self.record_file.write_text("")
+
+    @property
+    def url(self) -> str:
+        return self.stack.urls["recorder"]
+
+
+@pytest.fixture(scope="session")
+def _recording_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordingBridge]:
+    base = tmp_path_factory.mktemp("recording-bridge")
+    record_file = base / "events.jsonl"
+    recorder = FunctionSpec(
+        "recorder",
+        "cloudevent",
+        source=ROOT / "devstack" / "recorder.py",
+        target="record_event",
+        env={"RECORDER_FILE": str(record_file)},
+    )
+    config = StackConfig(
+        functions=(recorder,),
+        triggers=dict.fromkeys(TRIGGERS, "recorder"),
+        tasks=False,
+        fakes=False,
+        external_firestore=EXTERNAL_FIRESTORE,
+        log_dir=base / "logs",
+    )
+    with Stack(config) as running:
+        assert running.firestore_host is not None
+        client = firestore_client_for(running.firestore_host, running.config.project)
+        yield RecordingBridge(stack=running, record_file=record_file, client=client)
+
+
+@pytest.fixture
+def recording_bridge(_recording_stack: RecordingBridge) -> RecordingBridge:
+    """The recording stack, emptied for this test."""
+    _recording_stack.reset()
+    return _recording_stack
