@@ -27,6 +27,9 @@ from pathlib import Path
 
 import pytest
 
+# It starts a Java process: run with the integration tests, not with the fast unit suite.
+pytestmark = pytest.mark.integration
+
 HERE = Path(__file__).resolve().parent
 RULES_TESTS = HERE / "firestore.rules.test.mjs"
 EMULATOR_SUBPATH = Path("platform/cloud-firestore-emulator/cloud_firestore_emulator")
