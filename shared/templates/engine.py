@@ -18,7 +18,7 @@ from shared.errors import InvalidInputError
 from shared.models import Channel
 from shared.sms import analyze, to_gsm7
 from shared.templates.catalog import texts_for
-from shared.templates.model import Droppable, Part, SmsPart, Texts, choose, fill
+from shared.templates.model import Droppable, Part, SmsPart, Texts, choose, fill, fillable
 from shared.templates.values import URL_KEYS, build_values
 
 # Longest value an SMS may carry per variable (URLs are never cut: a cut link is useless).
@@ -76,19 +76,35 @@ def _cut(value: str, limit: int) -> str:
 
 
 def _sms(texts: Texts, values: dict[str, str]) -> str:
+    """The SMS text, made to fit one GSM-7 segment when the wording allows it.
+
+    First ``Droppable`` parts go, last first; then parts step down to a later (shorter)
+    alternative, last part first. URLs are never cut, so a very long link may still need two.
+    """
     gsm = {
         key: (value if key in URL_KEYS else _cut(to_gsm7(value), SMS_CAPS.get(key, 60)))
         for key, value in values.items()
     }
     gsm = {key: value for key, value in gsm.items() if value}
     parts: list[SmsPart] = list(texts.sms)
-    while True:
-        plain = tuple(p.part if isinstance(p, Droppable) else p for p in parts)
-        text = _capitalize(_render_parts(plain, gsm, " "))
+    while True:  # drop optional parts
+        options = [fillable(p.part if isinstance(p, Droppable) else p, gsm) for p in parts]
+        text = _sms_text(options, [0] * len(options), gsm)
         droppable = [i for i, p in enumerate(parts) if isinstance(p, Droppable)]
         if analyze(text).segments <= 1 or not droppable:
-            return text
+            break
         del parts[droppable[-1]]
+    chosen = [0] * len(options)
+    for index in reversed(range(len(options))):  # then shorter wordings
+        while analyze(text).segments > 1 and chosen[index] + 1 < len(options[index]):
+            chosen[index] += 1
+            text = _sms_text(options, chosen, gsm)
+    return text
+
+
+def _sms_text(options: list[list[str]], chosen: list[int], values: dict[str, str]) -> str:
+    pieces = [fill(texts[i], values) for texts, i in zip(options, chosen, strict=True) if texts]
+    return _capitalize(_join(pieces, " "))
 
 
 def _html_values(values: dict[str, str]) -> dict[str, str]:

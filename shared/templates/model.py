@@ -8,7 +8,7 @@ be filled is left out. So a missing value never shows as "None" or as an empty h
     "Suivi : $trackingUrl"                     # left out when there is no tracking link
 
 SMS parts wrapped in ``Droppable`` are removed, last first, when the text would not fit in one
-GSM-7 segment.
+GSM-7 segment; if it still does not fit, parts step down to their later (shorter) alternatives.
 """
 
 from __future__ import annotations
@@ -47,6 +47,11 @@ def alternatives(part: Part) -> tuple[str, ...]:
 
 def identifiers(text: str) -> list[str]:
     return Template(text).get_identifiers()
+
+
+def fillable(part: Part, values: dict[str, str]) -> list[str]:
+    """Every alternative of ``part`` whose variables all have a non-empty value, in order."""
+    return [text for text in alternatives(part) if all(values.get(n) for n in identifiers(text))]
 
 
 def choose(part: Part, values: dict[str, str]) -> str | None:

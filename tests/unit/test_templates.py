@@ -65,6 +65,13 @@ KENYAN = {
     "registrationUrl": "https://nairobiphonehub.co.ke/register?phone=%2B254712345678&ticket=T-2024-000123",
     "cartUrl": "https://nairobiphonehub.co.ke/cart/AbCdEf123456",
 }
+AUTO_IDS = {  # Firestore auto-ids are 20 characters
+    **LONG,
+    "ticketId": "a8Xk2LmP9qR4sT6vW1yZ",
+    "orderId": "Qm3ZrT8kLp2VxN7cB4dW",
+    "registrationUrl": "https://repar-phone.fr/inscription?phone=%2B33612345678"
+    "&ticket=a8Xk2LmP9qR4sT6vW1yZ",
+}
 TYPICAL = {
     "customerName": "Marie",
     "shopName": "Répar'Phone",
@@ -108,7 +115,7 @@ def test_choose_language(language: str | None, country: str | None, expected: st
 
 @pytest.mark.parametrize("template_id", ALL_IDS)
 @pytest.mark.parametrize("language", LANGUAGES)
-@pytest.mark.parametrize("data", [LONG, KENYAN], ids=["fr_shop", "ke_shop"])
+@pytest.mark.parametrize("data", [LONG, KENYAN, AUTO_IDS], ids=["fr_shop", "ke_shop", "auto_ids"])
 def test_each_sms_template_fits_one_gsm7_segment_with_long_realistic_data(
     template_id: str, language: str, data: dict[str, Any]
 ) -> None:
@@ -125,6 +132,12 @@ def test_typical_sms_keeps_every_part(template_id: str, language: str) -> None:
     if template_id.startswith("ticket.") and template_id != "ticket.walk_in_welcome":
         assert "T1042" in text
         assert "Répar'Phone" in text
+
+
+def test_sms_steps_down_to_a_shorter_wording_when_optional_parts_are_not_enough() -> None:
+    text = render("ticket.walk_in_welcome", Channel.SMS, "fr", AUTO_IDS).text
+    assert text.startswith("Réparation enregistrée. Créez votre compte")
+    assert text.endswith(str(AUTO_IDS["registrationUrl"]))  # links are never cut
 
 
 def test_sms_wording_itself_is_gsm7_and_has_no_emoji() -> None:
