@@ -211,7 +211,7 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
             continue
         seen.add(id(current))
         yield current
-        nested = [*current.args, getattr(current, "reason", None)]
+        nested = [*current.args, getattr(current, "reason", None), getattr(current, "cause", None)]
         nested += [current.__cause__, current.__context__]
         todo += [n for n in nested if isinstance(n, BaseException)]
 
@@ -276,11 +276,11 @@ def classify_smtp(exc: BaseException) -> ProviderError:
         return provider_error(Provider.SMTP, kind, message, code=code, ambiguous=code < 0)
     if isinstance(exc, smtplib.SMTPNotSupportedError):
         return provider_error(Provider.SMTP, ErrorKind.CONFIGURATION, str(exc))
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return provider_error(Provider.SMTP, ErrorKind.CONNECTION, str(exc), ambiguous=True)
     if "SSLCertVerificationError" in _class_names(exc):
         return provider_error(Provider.SMTP, ErrorKind.CONFIGURATION, str(exc))
-    if isinstance(exc, OSError):
+    if isinstance(exc, smtplib.SMTPServerDisconnected | OSError):
+        # smtplib reports a read timeout as "Connection unexpectedly closed: timed out",
+        # with the TimeoutError as its context: the chain tells which it was.
         return classify_transport(Provider.SMTP, exc)
     return provider_error(Provider.SMTP, ErrorKind.REJECTED, f"{type(exc).__name__}: {exc}")
 
@@ -301,6 +301,12 @@ def classify_fcm(exc: BaseException) -> ProviderError:
     response = getattr(exc, "http_response", None)
     status = getattr(response, "status_code", None)
     http_status = status if isinstance(status, int) else None
+    cause = getattr(exc, "cause", None)
+    if http_status is None and isinstance(cause, OSError):
+        # No answer at all (firebase-admin wraps requests' error): classify the network failure.
+        error = classify_transport(Provider.FCM, cause)
+        error.code = key
+        return error
     kind = error_codes.FCM.get(key) if key else None
     if key == "INVALID_ARGUMENT" and "token" in message.lower():
         kind = ErrorKind.INVALID_TOKEN  # "The registration token is not a valid FCM token"

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
@@ -45,6 +46,7 @@ from shared.models import Provider
 from shared.settings import Settings
 
 DEFAULT_TIMEOUT = 10.0
+_TOKENS_DEPRECATED = r"MulticastMessage\.tokens is deprecated"
 LOCAL_TOKEN = "local-fake-fcm-token"  # noqa: S105 - not a secret: only a local fake reads it
 
 
@@ -78,7 +80,7 @@ def make_fcm_client(settings: Settings, *, timeout: float = DEFAULT_TIMEOUT) -> 
     """The default client: an app of our own, aimed at ``FCM_API_BASE_URL`` when set."""
     project = settings.project
     base_url = settings.fcm_api_base_url
-    key = hashlib.sha256(f"{project}|{base_url}".encode()).hexdigest()[:12]
+    key = hashlib.sha256(f"{project}|{base_url}|{timeout}".encode()).hexdigest()[:12]
     name = f"shared-channels-fcm-{key}"
     try:
         app = firebase_admin.get_app(name)
@@ -96,13 +98,18 @@ def multicast(message: OutboundMessage, tokens: list[str]) -> Any:
     """The ``MulticastMessage`` for ``message`` (data values are strings, as FCM requires)."""
     data = {str(k): str(v) for k, v in message.data.items()}
     data.setdefault("notificationId", message.notification_id)
-    return messaging.MulticastMessage(
-        tokens=tokens,
-        notification=messaging.Notification(
-            title=message.title or message.subject, body=message.text
-        ),
-        data=data,
-    )
+    # Profiles store registration tokens (the contract's ``fcmTokens``), which FCM v1 still
+    # takes; firebase-admin 7.7 deprecates them for installation ids the apps do not keep.
+    # Silence exactly that warning (the SDK does the same when it expands the multicast).
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", _TOKENS_DEPRECATED, DeprecationWarning)
+        return messaging.MulticastMessage(
+            tokens=tokens,
+            notification=messaging.Notification(
+                title=message.title or message.subject, body=message.text
+            ),
+            data=data,
+        )
 
 
 @dataclass

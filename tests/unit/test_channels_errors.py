@@ -216,6 +216,15 @@ def test_fcm_errors_classify_by_fcm_code_then_canonical_code(
     assert error.provider is Provider.FCM
 
 
+def test_fcm_without_an_answer_is_classified_as_the_network_failure_it_wraps() -> None:
+    refused = classify_fcm(fb_exceptions.UnavailableError("down", cause=_refused()))
+    assert (refused.kind, refused.ambiguous, refused.code) == (K.CONNECTION, False, "UNAVAILABLE")
+    timed_out = classify_fcm(
+        fb_exceptions.DeadlineExceededError("slow", cause=requests.ReadTimeout("read"))
+    )
+    assert (timed_out.kind, timed_out.ambiguous) == (K.TIMEOUT, True)
+
+
 def test_fcm_unregistered_token_is_an_invalid_recipient() -> None:
     error = classify_fcm(messaging.UnregisteredError("gone"))
     assert error.invalid_recipient
