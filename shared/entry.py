@@ -28,7 +28,15 @@ class CloudEventLike(Protocol):
 
 def setup_logging() -> None:
     """JSON logs for this process (idempotent; called from each entry point on first use)."""
-    configure(get_settings().project)
+    settings = get_settings()
+    secrets = (
+        settings.twilio.auth_token,
+        settings.meta.token,
+        settings.meta.app_secret,
+        settings.meta.verify_token,
+        settings.smtp.password,
+    )
+    configure(settings.project, secrets=secrets)
 
 
 def handle_firestore_event(

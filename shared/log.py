@@ -11,7 +11,7 @@ import contextvars
 import json
 import logging
 import sys
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from types import MappingProxyType
@@ -52,11 +52,21 @@ def _clean(value: Any) -> Any:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line, in the shape Cloud Logging's structured logging reads."""
+    """One JSON object per line, in the shape Cloud Logging's structured logging reads.
 
-    def __init__(self, project: str | None = None) -> None:
+    ``secrets`` are the configured secret values (tokens, passwords): wherever one appears in a
+    line (an exception message, a URL), it is replaced by ``<redacted>``.
+    """
+
+    def __init__(self, project: str | None = None, secrets: Iterable[str | None] = ()) -> None:
         super().__init__()
         self._project = project
+        # As they appear inside a JSON string; short values are not secrets worth a scan.
+        self._secrets = sorted(
+            {json.dumps(v, ensure_ascii=False)[1:-1] for v in secrets if v and len(v) >= 6},
+            key=len,
+            reverse=True,
+        )
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -78,16 +88,21 @@ class JsonFormatter(logging.Formatter):
                 entry[key] = "<redacted>" if key.lower() in _REDACTED_KEYS else _clean(value)
         if record.exc_info:
             entry["exception"] = scrub(self.formatException(record.exc_info))
-        return json.dumps(entry, ensure_ascii=False, default=str)
+        line = json.dumps(entry, ensure_ascii=False, default=str)
+        for secret in self._secrets:
+            line = line.replace(secret, "<redacted>")
+        return line
 
 
-def configure(project: str | None = None, level: int = logging.INFO) -> None:
-    """Route the root logger to stdout as JSON lines (idempotent)."""
+def configure(
+    project: str | None = None, level: int = logging.INFO, secrets: Iterable[str | None] = ()
+) -> None:
+    """Route the root logger to stdout as JSON lines (idempotent); ``secrets`` never printed."""
     root = logging.getLogger()
     if any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
         return
     handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(JsonFormatter(project))
+    handler.setFormatter(JsonFormatter(project, secrets))
     root.handlers = [handler]
     root.setLevel(level)
 
