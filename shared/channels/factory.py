@@ -30,7 +30,9 @@ class Senders:
     smtp_factory: Callable[[str, int, float], Any] | None = None
     fcm_client: Any | None = None
     timeout: float = DEFAULT_TIMEOUT
-    _senders: dict[Channel, Sender] = field(default_factory=dict, init=False, repr=False)
+    _senders: dict[tuple[Channel, Provider], Sender] = field(
+        default_factory=dict, init=False, repr=False
+    )
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def provider_for(self, channel: Channel) -> Provider:
@@ -53,23 +55,43 @@ class Senders:
             Channel.PUSH: s.push_configured,
         }[channel]
 
+    def sender_for(self, channel: Channel, provider: Provider | None = None) -> Sender | None:
+        """The sender of ``channel`` (through ``provider`` when given), ``None`` if not configured.
+
+        ``provider`` is the one recorded on the notification when it was planned: a WhatsApp
+        message planned for Twilio keeps going through Twilio while it is configured, even if
+        ``WHATSAPP_PROVIDER`` changed since. A provider that cannot carry the channel is ``None``.
+        """
+        wanted = provider or self.provider_for(channel)
+        if not self._configured(channel, wanted):
+            return None
+        key = (channel, wanted)
+        sender = self._senders.get(key)
+        if sender is None:
+            with self._lock:
+                sender = self._senders.get(key)
+                if sender is None:
+                    sender = self._senders[key] = self._create(channel, wanted)
+        return sender
+
     def for_channel(self, channel: Channel) -> Sender:
         """The sender of ``channel``; ``ProviderNotConfiguredError`` when it has none."""
-        sender = self._senders.get(channel)
-        if sender is not None:
-            return sender
-        if not self.is_configured(channel):
+        sender = self.sender_for(channel)
+        if sender is None:
             provider = self.provider_for(channel)
             raise ProviderNotConfiguredError(
                 f"{channel.value} via {provider.value} is not configured in this deployment",
                 provider=provider,
             )
-        with self._lock:
-            sender = self._senders.get(channel)
-            if sender is None:
-                sender = self._create(channel)
-                self._senders[channel] = sender
         return sender
+
+    def _configured(self, channel: Channel, provider: Provider) -> bool:
+        s = self.settings
+        if channel is Channel.WHATSAPP and provider is Provider.META:
+            return s.meta.sender_configured
+        if channel is Channel.WHATSAPP and provider is Provider.TWILIO:
+            return s.twilio.whatsapp_configured
+        return provider is self.provider_for(channel) and self.is_configured(channel)
 
     def _twilio(self) -> Any:
         """One Twilio client for SMS and WhatsApp (called with the lock held)."""
@@ -79,14 +101,14 @@ class Senders:
             self.twilio_client = make_twilio_client(self.settings.twilio, timeout=self.timeout)
         return self.twilio_client
 
-    def _create(self, channel: Channel) -> Sender:
+    def _create(self, channel: Channel, provider: Provider) -> Sender:
         # Each branch imports its SDK only when that channel is first used.
         s = self.settings
         if channel is Channel.SMS:
             from shared.channels.twilio_sms import TwilioSmsSender  # noqa: PLC0415
 
             return TwilioSmsSender(s.twilio, client=self._twilio(), timeout=self.timeout)
-        if channel is Channel.WHATSAPP and self.provider_for(channel) is Provider.META:
+        if channel is Channel.WHATSAPP and provider is Provider.META:
             from shared.channels.meta_whatsapp import MetaWhatsAppSender  # noqa: PLC0415
 
             return MetaWhatsAppSender(s.meta, session=self.meta_session, timeout=self.timeout)

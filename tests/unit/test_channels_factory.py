@@ -84,3 +84,21 @@ def test_senders_are_shared_per_settings_within_the_process() -> None:
     settings = Settings.from_env(FULL)
     assert senders_from_settings(settings) is senders_from_settings(Settings.from_env(FULL))
     assert senders_from_settings(settings) is not senders_from_settings(Settings.from_env({}))
+
+
+def test_a_notification_keeps_the_provider_it_was_planned_with_while_configured() -> None:
+    senders = Senders(Settings.from_env({**FULL, "WHATSAPP_PROVIDER": "meta"}))
+    assert isinstance(senders.sender_for(Channel.WHATSAPP), MetaWhatsAppSender)
+    planned_twilio = senders.sender_for(Channel.WHATSAPP, Provider.TWILIO)
+    assert isinstance(planned_twilio, TwilioWhatsAppSender)
+    assert senders.sender_for(Channel.WHATSAPP, Provider.TWILIO) is planned_twilio
+    assert senders.sender_for(Channel.SMS, Provider.META) is None  # cannot carry SMS
+    unconfigured = Senders(Settings.from_env({k: v for k, v in FULL.items() if "META" not in k}))
+    assert unconfigured.sender_for(Channel.WHATSAPP, Provider.META) is None
+
+
+def test_the_pipeline_registry_protocol_is_what_senders_provide() -> None:
+    from shared.pipeline.senders import SenderRegistry  # noqa: PLC0415
+
+    registry: SenderRegistry = Senders(Settings.from_env({}))
+    assert registry.sender_for(Channel.EMAIL, None) is None
