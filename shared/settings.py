@@ -46,6 +46,16 @@ def _int(env: Mapping[str, str], name: str, default: int) -> int:
         raise ValueError(f"{name} must be an integer, got {value!r}") from exc
 
 
+def _float(env: Mapping[str, str], name: str, default: float) -> float:
+    value = _get(env, name)
+    if value is None:
+        return default
+    try:
+        return float(value)
+    except ValueError as exc:
+        raise ValueError(f"{name} must be a number, got {value!r}") from exc
+
+
 @dataclass(frozen=True)
 class TwilioSettings:
     """Twilio credentials and senders; ``configured`` tells whether SMS/WhatsApp can use it."""
@@ -133,6 +143,7 @@ class Settings:
     internal_audience: str | None = None
     internal_invokers: tuple[str, ...] = ()
     delivery_lease_seconds: int = 120
+    provider_timeout: float = 10.0  # seconds an adapter waits for a provider's answer
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     meta: MetaSettings = field(default_factory=MetaSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -158,6 +169,7 @@ class Settings:
             fcm_api_base_url=_get(e, "FCM_API_BASE_URL"),
             internal_audience=_get(e, "INTERNAL_AUDIENCE"),
             internal_invokers=tuple(s.strip() for s in invokers.split(",") if s.strip()),
+            provider_timeout=_float(e, "PROVIDER_TIMEOUT_SECONDS", 10.0),
             delivery_lease_seconds=_int(e, "DELIVERY_LEASE_SECONDS", 120),
             twilio=TwilioSettings(
                 account_sid=_get(e, "TWILIO_ACCOUNT_SID"),

@@ -17,8 +17,6 @@ from shared.channels.errors import ProviderNotConfiguredError
 from shared.models import Channel, Provider
 from shared.settings import Settings, get_settings
 
-DEFAULT_TIMEOUT = 10.0
-
 
 @dataclass
 class Senders:
@@ -29,11 +27,15 @@ class Senders:
     meta_session: Any | None = None
     smtp_factory: Callable[[str, int, float], Any] | None = None
     fcm_client: Any | None = None
-    timeout: float = DEFAULT_TIMEOUT
+    timeout: float | None = None  # None: settings.provider_timeout (PROVIDER_TIMEOUT_SECONDS)
     _senders: dict[tuple[Channel, Provider], Sender] = field(
         default_factory=dict, init=False, repr=False
     )
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
+
+    @property
+    def _timeout(self) -> float:
+        return self.timeout if self.timeout is not None else self.settings.provider_timeout
 
     def provider_for(self, channel: Channel) -> Provider:
         """Who carries ``channel`` in this deployment (``WHATSAPP_PROVIDER`` for WhatsApp)."""
@@ -98,7 +100,7 @@ class Senders:
         if self.twilio_client is None:
             from shared.channels.twilio_common import make_twilio_client  # noqa: PLC0415
 
-            self.twilio_client = make_twilio_client(self.settings.twilio, timeout=self.timeout)
+            self.twilio_client = make_twilio_client(self.settings.twilio, timeout=self._timeout)
         return self.twilio_client
 
     def _create(self, channel: Channel, provider: Provider) -> Sender:
@@ -107,24 +109,24 @@ class Senders:
         if channel is Channel.SMS:
             from shared.channels.twilio_sms import TwilioSmsSender  # noqa: PLC0415
 
-            return TwilioSmsSender(s.twilio, client=self._twilio(), timeout=self.timeout)
+            return TwilioSmsSender(s.twilio, client=self._twilio(), timeout=self._timeout)
         if channel is Channel.WHATSAPP and provider is Provider.META:
             from shared.channels.meta_whatsapp import MetaWhatsAppSender  # noqa: PLC0415
 
-            return MetaWhatsAppSender(s.meta, session=self.meta_session, timeout=self.timeout)
+            return MetaWhatsAppSender(s.meta, session=self.meta_session, timeout=self._timeout)
         if channel is Channel.WHATSAPP:
             from shared.channels.twilio_whatsapp import TwilioWhatsAppSender  # noqa: PLC0415
 
-            return TwilioWhatsAppSender(s.twilio, client=self._twilio(), timeout=self.timeout)
+            return TwilioWhatsAppSender(s.twilio, client=self._twilio(), timeout=self._timeout)
         if channel is Channel.EMAIL:
             from shared.channels.smtp_email import SmtpEmailSender  # noqa: PLC0415
 
             if self.smtp_factory is None:
-                return SmtpEmailSender(s.smtp, timeout=self.timeout)
-            return SmtpEmailSender(s.smtp, smtp_factory=self.smtp_factory, timeout=self.timeout)
+                return SmtpEmailSender(s.smtp, timeout=self._timeout)
+            return SmtpEmailSender(s.smtp, smtp_factory=self.smtp_factory, timeout=self._timeout)
         from shared.channels.fcm_push import FcmPushSender  # noqa: PLC0415
 
-        return FcmPushSender(s, client=self.fcm_client, timeout=self.timeout)
+        return FcmPushSender(s, client=self.fcm_client, timeout=self._timeout)
 
 
 _registry: dict[Settings, Senders] = {}

@@ -102,3 +102,11 @@ def test_the_pipeline_registry_protocol_is_what_senders_provide() -> None:
 
     registry: SenderRegistry = Senders(Settings.from_env({}))
     assert registry.sender_for(Channel.EMAIL, None) is None
+
+
+def test_adapters_wait_as_long_as_provider_timeout_seconds_says() -> None:
+    senders = Senders(Settings.from_env({**FULL, "PROVIDER_TIMEOUT_SECONDS": "2.5"}))
+    sms = senders.for_channel(Channel.SMS)
+    assert isinstance(sms, TwilioSmsSender)
+    assert sms.timeout == 2.5
+    assert Settings.from_env(FULL).provider_timeout == 10.0
