@@ -74,6 +74,11 @@ STUCK_CART_CLAIMS = (
     _shape("cart_reminders", ("state",), ("leaseExpiresAt",), (("leaseExpiresAt", ASC),),
            "claims whose lease expired"),
 )  # fmt: skip
+# The recovery report (issue 6): reminders sent in a date range, in creation order.
+RECOVERY_REPORT = (
+    _shape("notification_history", ("type",), ("createdAt",), (("createdAt", ASC),),
+           "cart reminders created in [start, end)"),
+)  # fmt: skip
 # What the customer app lists: its own tickets, orders and messages, newest first.
 CUSTOMER_APP = (
     _shape("tickets", ("customerId",), orders=(("updatedAt", DESC),)),
@@ -89,9 +94,10 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     # where(query, field, op, value): a one-line helper; its callers are scanned on their own.
     "shared/carts/store.py::where": (),
     # paginate(base, field): ordered pages of the sweep's base queries.
-    "shared/carts/store.py::paginate": CART_SWEEP,
+    "shared/carts/store.py::paginate": CART_SWEEP + RECOVERY_REPORT,
     "shared/carts/sweep.py::due_snapshots": CART_SWEEP,
     "shared/carts/sweep.py::stuck_claims": STUCK_CART_CLAIMS,
+    "shared/carts/report.py::recovery_report": RECOVERY_REPORT,
 }
 # Shapes that no scanned function builds yet but that are known to come (client apps,
 # planned code): their indexes are deployed now.
