@@ -117,10 +117,12 @@ def raw_request(request: RequestLike) -> RawRequest:
     if target.startswith(("http://", "https://")):  # absolute-form request target
         target = "/" + target.split("://", 1)[1].partition("/")[2]
     if target.startswith("/"):
-        path, _, query = target.partition("?")
+        path, has_query, query = target.partition("?")
     else:
         script_and_path = f"{environ.get('SCRIPT_NAME', '')}{environ.get('PATH_INFO', '')}"
         path = quote(script_and_path.encode("latin-1", errors="replace"), safe=_PATH_SAFE)
+        has_query, query = "", ""
+    if not has_query:  # a server that keeps the query out of its raw URI
         query = str(environ.get("QUERY_STRING", ""))
     host = str(environ.get("HTTP_HOST") or "")
     if not host:

@@ -9,6 +9,7 @@ message costs one read.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -19,13 +20,14 @@ from shared.ids import is_firestore_id
 from shared.log import get_logger
 from shared.masking import mask_phone
 from shared.models import ClientRecord, CustomerProfile, OrderStatus, TicketStatus
-from shared.phones import PhoneError, PhoneNumber, normalize_phone, phone_variants
+from shared.phones import PhoneError, PhoneKind, PhoneNumber, normalize_phone, phone_variants
 from shared.pipeline.customers import CLIENTS, PROFILES, parse_client, parse_profile
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, DocumentSnapshot
 
 log = get_logger(__name__)
+_E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
 PHONE_INDEX = "phone_index"
 TICKETS = "tickets"
@@ -80,16 +82,35 @@ class Record:
 
 
 def normalize_sender(raw: str, default_country: str) -> PhoneNumber | None:
-    """``whatsapp:+336...``, ``+336...`` or a Meta ``wa_id`` (digits, no ``+``) -> E.164."""
+    """``whatsapp:+336...``, ``+336...`` or a Meta ``wa_id`` (digits, no ``+``) -> E.164.
+
+    Providers write senders in E.164 already: one our numbering metadata calls invalid (a range
+    opened after the ``phonenumbers`` release) is still a person whose STOP must count, so it is
+    kept as written. Short codes and alphanumeric senders give None.
+    """
     text = raw.strip()
     if text.lower().startswith("whatsapp:"):
         text = text[len("whatsapp:") :].strip()
-    if text.isdigit():  # Meta's wa_id is the international number without "+"
+    if text.isdigit() and not text.startswith("0"):  # a wa_id: international, without "+"
         text = "+" + text
     try:
         return normalize_phone(text, None, default_country)
     except PhoneError:
+        if not _E164.fullmatch(text):
+            return None
+    return PhoneNumber(e164=text, region=_region_of(text), kind=PhoneKind.OTHER)
+
+
+def _region_of(e164: str) -> str | None:
+    """The region of an E.164 number's country code, valid number or not."""
+    import phonenumbers  # noqa: PLC0415 - already loaded by shared.phones
+
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
         return None
+    region = phonenumbers.region_code_for_country_code(number.country_code or 0)
+    return None if region == phonenumbers.UNKNOWN_REGION else region
 
 
 def _first_match(snapshots: Iterable[DocumentSnapshot[Any]]) -> DocumentSnapshot[Any] | None:
