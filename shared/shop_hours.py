@@ -43,7 +43,7 @@ class BusinessHours:
 
 DEFAULT_QUIET_HOURS: Mapping[str, QuietHours] = MappingProxyType(
     {
-        "FR": QuietHours(time(21), time(8), "Europe/Paris", sundays=True, holidays=True),
+        "FR": QuietHours(time(21), time(8), "Europe/Paris", sundays=False, holidays=False),
         "KE": QuietHours(time(21), time(7), "Africa/Nairobi", sundays=False, holidays=False),
     }
 )

@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 import holidays as holidays_lib
 
 from shared.errors import InvalidInputError
+from shared.models import Channel
 from shared.shop_settings import BusinessHours, QuietHours, ShopSettings
 
 T = TypeVar("T")
@@ -34,6 +35,10 @@ _MAX_DAYS_AHEAD = 400  # more than a year of closed days means the rules never o
 
 class NaiveDatetimeError(InvalidInputError):
     """A datetime without a timezone was given where an instant is needed."""
+
+
+# Quiet hours hold what buzzes a phone (SMS, WhatsApp, push); an email at night wakes nobody.
+QUIET_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.PUSH})
 
 
 def _aware(value: datetime, name: str) -> datetime:

@@ -24,7 +24,7 @@ def test_a_missing_document_gives_every_default() -> None:
     settings = ShopSettings.from_document(None)
     assert settings == ShopSettings()
     assert settings.quiet_hours["FR"] == QuietHours(
-        time(21), time(8), "Europe/Paris", sundays=True, holidays=True
+        time(21), time(8), "Europe/Paris", sundays=False, holidays=False
     )
     assert settings.quiet_hours["KE"] == QuietHours(time(21), time(7), "Africa/Nairobi")
     assert settings.business_hours["FR"].open == time(9)

@@ -21,7 +21,16 @@ from shared.timerules import (
 
 PARIS = ZoneInfo("Europe/Paris")
 NAIROBI = ZoneInfo("Africa/Nairobi")
-SHOP = ShopSettings()
+# The defaults keep nights quiet only; these tests use a French shop that also keeps Sundays and
+# public holidays quiet (the stricter reading of French rules for commercial texts).
+SHOP = ShopSettings.from_document(
+    {
+        "quietHours": {
+            "FR": {"start": "21:00", "end": "08:00", "sundays": True, "holidays": True},
+            "KE": {"start": "21:00", "end": "07:00"},
+        }
+    }
+)
 
 
 def paris(year: int, month: int, day: int, hour: int = 0, minute: int = 0) -> datetime:
@@ -119,7 +128,9 @@ def test_an_empty_quiet_hours_map_never_delays() -> None:
 
 
 def test_equal_start_and_end_means_sundays_and_holidays_only() -> None:
-    shop = ShopSettings.from_document({"quietHours": {"FR": {"start": "00:00", "end": "00:00"}}})
+    shop = ShopSettings.from_document(
+        {"quietHours": {"FR": {"start": "00:00", "end": "00:00", "sundays": True}}}
+    )
     assert next_allowed_send(paris(2025, 5, 6, 3, 0), "FR", shop) == paris(2025, 5, 6, 3, 0)
     assert next_allowed_send(paris(2025, 5, 4, 3, 0), "FR", shop) == paris(2025, 5, 5, 0, 0)
 
