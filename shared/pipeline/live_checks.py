@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from shared.carts.episodes import abandoned_reason
 from shared.firestore import read
 from shared.models import (
-    CartStatus,
     Channel,
     CustomerProfile,
     EventKey,
@@ -25,7 +25,7 @@ from shared.models import (
 )
 from shared.pipeline.customers import PROFILES, parse_profile
 from shared.shop_settings import ShopSettings
-from shared.timerules import next_allowed_send
+from shared.timerules import QUIET_CHANNELS, next_allowed_send
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -65,10 +65,8 @@ def _order_awaiting_payment(order: Mapping[str, Any] | None) -> str | None:
 
 
 def _cart_still_abandoned(cart: Mapping[str, Any] | None) -> str | None:
-    if cart is None:
-        return "cart_deleted"
-    status = CartStatus(str(cart.get("status") or "unknown"))
-    return None if status is CartStatus.ACTIVE else f"cart_{status.value}"
+    # Bought, deleted, or the customer came back (new episode) since the reminder was planned.
+    return abandoned_reason(cart)
 
 
 # Event key -> (collection, id field, check). Keys absent here are sent whatever the source.
@@ -131,7 +129,8 @@ def check(
 
     status = NotificationStatus(str(doc.get("status") or "unknown"))
     urgent = bool(doc.get("urgent")) or shop.is_urgent(event_type)
-    if status in (NotificationStatus.PENDING, NotificationStatus.SCHEDULED) and not urgent:
+    quiet_applies = channel in QUIET_CHANNELS and not urgent
+    if status in (NotificationStatus.PENDING, NotificationStatus.SCHEDULED) and quiet_applies:
         country = str(doc.get("country") or "")
         allowed = next_allowed_send(now, country, shop, fallback_country=default_country)
         if allowed > now + QUIET_SLACK:

@@ -55,6 +55,7 @@ def build_render_data(
     profile: CustomerProfile | None,
     client: ClientRecord | None,
     shop: ShopSettings,
+    country: str | None = None,
 ) -> dict[str, Any]:
     """Everything a template for ``key`` may mention, without a single ``None`` value."""
     kind = str(key).split(".", 1)[0]
@@ -68,6 +69,8 @@ def build_render_data(
         data["customerName"] = name
     if shop.shop_name:
         data["shopName"] = shop.shop_name
+    if country:
+        data["country"] = country
     id_field = {"ticket": "ticketId", "order": "orderId", "cart": "cartId"}.get(kind)
     if id_field:
         data[id_field] = document_id
@@ -82,12 +85,14 @@ def build_render_data(
     return data
 
 
-def registration_link(base_url: str, *, phone_e164: str, name: str | None, ticket_id: str) -> str:
-    """The registration URL pre-filled with what the shop already knows (query parameters)."""
+def registration_link(base_url: str, *, phone_e164: str, ticket_id: str) -> str:
+    """The registration URL pre-filled with what the shop knows (phone and ticket).
+
+    The name stays out: it is in the ticket the page can look up, and a long one would push
+    the welcome SMS into a second segment.
+    """
     parts = urlsplit(base_url)
     query = dict(parse_qsl(parts.query))
     query["phone"] = phone_e164
-    if name:
-        query["name"] = name
     query["ticket"] = ticket_id
     return urlunsplit(parts._replace(query=urlencode(query)))
