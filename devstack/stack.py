@@ -164,6 +164,7 @@ class StackConfig:
     triggers: Mapping[str, str] = field(default_factory=lambda: dict(TRIGGERS))
     tasks: bool = True
     fakes: bool = True
+    fakes_auto_callbacks: bool = False
     external_firestore: str | None = None
     tasks_location: str = DEFAULT_LOCATION
     whatsapp_provider: str = "twilio"
@@ -375,6 +376,7 @@ class Stack:
         self._stopped = False
         self._lock = threading.Lock()
         self._tasks_client: Any = None
+        self._fakes_client: Any = None
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> Stack:
@@ -404,6 +406,11 @@ class Stack:
             if self._stopped:
                 return
             self._stopped = True
+        if self._tasks_client is not None:
+            with contextlib.suppress(Exception):
+                self._tasks_client.transport.close()
+        if self._fakes_client is not None:
+            self._fakes_client.close()
         stop_children(self.children)
 
     def pids(self) -> list[int]:
@@ -459,6 +466,7 @@ class Stack:
             if k not in _SCRUBBED and not k.startswith(_SCRUBBED_PREFIXES)
         }
         env["PYTHONUNBUFFERED"] = "1"
+        env.setdefault("GRPC_VERBOSITY", "ERROR")
         env["PYTHONPATH"] = os.pathsep.join(
             p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
         )
@@ -574,39 +582,25 @@ class Stack:
             FAKE_CREDENTIALS["META_WHATSAPP_TOKEN"],
             "--meta-app-secret",
             FAKE_CREDENTIALS["META_APP_SECRET"],
+            "--meta-phone-number-id",
+            FAKE_CREDENTIALS["META_PHONE_NUMBER_ID"],
+            "--fcm-project",
+            cfg.project,
         ]
         if meta_url:
             argv += ["--meta-webhook-url", meta_url]
+        if cfg.fakes_auto_callbacks:
+            argv.append("--auto-callbacks")
         return self._spawn("fakes", argv, ready_json=True)
 
     def _fakes_env(self) -> dict[str, str]:
-        """Provider variables pointing at the fakes (from their ready line)."""
-        info = self.fakes
-        if not info:
+        """Provider variables pointing at the fakes: their ready line's ``env`` (URLs, SMTP),
+        plus the senders and secrets the stack shares with them."""
+        if not self.fakes:
             return {}
-        host = self.config.host
-
-        def pick(*keys: str, default: str = "") -> str:
-            for key in keys:
-                value = info.get(key)
-                if value not in (None, ""):
-                    return str(value)
-            return default
-
-        http_base = pick(
-            "http", "http_url", "base_url", default=f"http://{host}:{self.ports['fakes-http']}"
-        )
         env = dict(FAKE_CREDENTIALS)
-        env.update(
-            {
-                "TWILIO_API_BASE_URL": pick("twilio_api_base_url", "twilio", default=http_base),
-                "META_GRAPH_BASE_URL": pick("meta_graph_base_url", "meta", default=http_base),
-                "FCM_API_BASE_URL": pick("fcm_api_base_url", "fcm", default=http_base),
-                "SMTP_HOST": pick("smtp_host", default=host),
-                "SMTP_PORT": pick("smtp_port", default=str(self.ports["fakes-smtp"])),
-                "SMTP_STARTTLS": "false",
-            }
-        )
+        env.update({str(k): str(v) for k, v in dict(self.fakes.get("env") or {}).items()})
+        env["SMTP_STARTTLS"] = "false"
         return env
 
     def _function_env(self) -> dict[str, str]:
@@ -663,9 +657,27 @@ class Stack:
                 f"{self.admin_url}/reset", params={"timeout": timeout}, timeout=timeout + 5
             ).raise_for_status()
         self.purge_queues()
-        control = self.fakes.get("control_url") or self.fakes.get("control")
-        if control:
-            requests.post(f"{str(control).rstrip('/')}/reset", timeout=10).raise_for_status()
+        if self.fakes:
+            fakes = self.fakes_client()
+            fakes.reset()
+            fakes.set_auto_callbacks(self.config.fakes_auto_callbacks)
+            fakes.set_meta_webhook_url(self.urls.get("meta_webhook"))
+
+    def fakes_client(self) -> Any:
+        """``devstack.fakes.FakeProvidersClient`` on this stack's fakes (one per stack)."""
+        if not self.fakes:
+            raise StackError("this stack runs no fakes")
+        if self._fakes_client is None:
+            from devstack.fakes import FakeProvidersClient  # noqa: PLC0415
+
+            self._fakes_client = FakeProvidersClient(str(self.fakes["control_url"]))
+        return self._fakes_client
+
+    def firestore_client(self) -> Any:
+        """A new ``google.cloud.firestore.Client`` on this stack's emulator."""
+        if self.firestore_host is None:
+            raise StackError("the stack is not started")
+        return firestore_client_for(self.firestore_host, self.config.project)
 
     def tasks_client(self) -> Any:
         """A Cloud Tasks client on this stack's emulator (one per stack)."""
@@ -703,9 +715,8 @@ class Stack:
             env[f"DEVSTACK_URL_{name.upper()}"] = url
         if self.admin_url:
             env["DEVSTACK_FIRESTORE_ADMIN_URL"] = self.admin_url
-        control = self.fakes.get("control_url") or self.fakes.get("control")
-        if control:
-            env["DEVSTACK_FAKES_CONTROL_URL"] = str(control)
+        if self.fakes.get("control_url"):
+            env["DEVSTACK_FAKES_CONTROL_URL"] = str(self.fakes["control_url"])
         return env
 
     def write_env_file(self, path: Path) -> None:
@@ -729,9 +740,19 @@ class Stack:
         if self.tasks_host:
             rows.append(("cloud tasks", self.tasks_host, ", ".join(self.queue_paths())))
         if self.fakes:
-            for key, value in self.fakes.items():
-                if key != "event" and isinstance(value, str | int):
-                    rows.append((f"fakes {key}", str(value), ""))
+            shown = {
+                "fakes (control)": ("control_url", "/_fake/: recordings, faults, callbacks"),
+                "fake twilio": ("twilio_base_url", "TWILIO_API_BASE_URL"),
+                "fake meta graph": ("meta_graph_base_url", "META_GRAPH_BASE_URL"),
+                "fake fcm": ("fcm_base_url", "FCM_API_BASE_URL"),
+                "smtp capture": ("smtp_port", "SMTP_HOST:SMTP_PORT, no TLS"),
+            }
+            for label, (key, note) in shown.items():
+                value = self.fakes.get(key)
+                if value is not None:
+                    if key == "smtp_port":
+                        value = f"{self.fakes.get('smtp_host', self.config.host)}:{value}"
+                    rows.append((label, str(value), note))
         for spec in self.config.functions:
             rows.append((spec.name, self.urls[spec.name], spec.signature))
         width = max(len(r[0]) for r in rows)
@@ -746,6 +767,27 @@ class Stack:
         out += [f"  {k}={v}" for k, v in sorted(self.developer_env().items())]
         out.append(f"logs: {self.log_dir}")
         return "\n".join(out)
+
+
+def firestore_client_for(host: str, project: str) -> Any:
+    """A real Firestore client on the emulator at ``host``. The client reads
+    ``FIRESTORE_EMULATOR_HOST`` once, when it is made; the variable is set only for that moment
+    (under a lock), so the process environment is left as it was."""
+    from google.cloud import firestore  # noqa: PLC0415
+
+    with _ENV_LOCK:
+        saved = os.environ.get("FIRESTORE_EMULATOR_HOST")
+        os.environ["FIRESTORE_EMULATOR_HOST"] = host
+        try:
+            return firestore.Client(project=project)
+        finally:
+            if saved is None:
+                os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
+            else:
+                os.environ["FIRESTORE_EMULATOR_HOST"] = saved
+
+
+_ENV_LOCK = threading.Lock()
 
 
 def tasks_client(host: str) -> Any:

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-import requests
 
+from devstack.fakes import FakeProvidersClient
 from devstack.recorder import read_records
 from devstack.stack import (
     ROOT,
@@ -32,52 +32,11 @@ from devstack.stack import (
     Stack,
     StackConfig,
 )
-from devstack.stack import (
-    tasks_client as make_tasks_client,
-)
 
 # A developer may point the tests at an emulator of their own (``firebase emulators:start``);
 # FIRESTORE_EMULATOR_HOST itself is ignored so a shell that sourced .devstack/env never wipes
 # the dev stack's data.
 EXTERNAL_FIRESTORE = os.environ.get("DEVSTACK_TEST_FIRESTORE_EMULATOR_HOST") or None
-
-
-@contextlib.contextmanager
-def _environ(**values: str) -> Iterator[None]:
-    saved = {k: os.environ.get(k) for k in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for key, value in saved.items():
-            if value is None:
-                os.environ.pop(key, None)
-            else:
-                os.environ[key] = value
-
-
-def firestore_client_for(host: str, project: str) -> Any:
-    """A real ``google.cloud.firestore.Client`` on the emulator at ``host`` (the client reads
-    ``FIRESTORE_EMULATOR_HOST`` once, when it is made: the process environment is left alone)."""
-    from google.cloud import firestore  # noqa: PLC0415
-
-    with _environ(FIRESTORE_EMULATOR_HOST=host):
-        return firestore.Client(project=project)
-
-
-@dataclass
-class FakesControl:
-    """The fake providers of the running stack: their ready line (URLs) and their control API."""
-
-    info: dict[str, Any]
-    control_url: str | None
-
-    def url(self, key: str) -> str:
-        return str(self.info[key])
-
-    def reset(self) -> None:
-        if self.control_url:
-            requests.post(f"{self.control_url.rstrip('/')}/reset", timeout=10).raise_for_status()
 
 
 # -- the full stack --------------------------------------------------------------------------------
@@ -109,23 +68,22 @@ def functions(clean_stack: Stack) -> dict[str, str]:
 @pytest.fixture
 def firestore_client(clean_stack: Stack) -> Any:
     """A real Firestore client on the stack's (emptied) emulator."""
-    assert clean_stack.firestore_host is not None
-    return firestore_client_for(clean_stack.firestore_host, clean_stack.config.project)
+    return clean_stack.firestore_client()
 
 
 @pytest.fixture
 def tasks_client(clean_stack: Stack) -> Any:
     """A real ``CloudTasksClient`` on the Tasks emulator (queues created, purged)."""
-    assert clean_stack.tasks_host is not None
-    return make_tasks_client(clean_stack.tasks_host)
+    return clean_stack.tasks_client()
 
 
 @pytest.fixture
-def fakes(clean_stack: Stack) -> FakesControl:
-    """The fake providers (recordings cleared)."""
-    info = dict(clean_stack.fakes)
-    control = info.get("control_url") or info.get("control")
-    return FakesControl(info=info, control_url=str(control) if control else None)
+def fakes(clean_stack: Stack) -> FakeProvidersClient:
+    """The control client of the stack's fake providers: recordings and faults cleared,
+    automatic status callbacks off, Meta webhook aimed at the stack's ``meta_webhook``.
+    Their URLs are in ``stack.fakes`` (the ready line)."""
+    client: FakeProvidersClient = clean_stack.fakes_client()
+    return client
 
 
 @pytest.fixture
@@ -207,9 +165,9 @@ def _recording_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recor
         log_dir=base / "logs",
     )
     with Stack(config) as running:
-        assert running.firestore_host is not None
-        client = firestore_client_for(running.firestore_host, running.config.project)
-        yield RecordingBridge(stack=running, record_file=record_file, client=client)
+        yield RecordingBridge(
+            stack=running, record_file=record_file, client=running.firestore_client()
+        )
 
 
 @pytest.fixture

@@ -34,6 +34,7 @@ __all__ = [
     "DELETED",
     "UPDATED",
     "WRITTEN",
+    "Encoding",
     "FirestoreEvent",
     "changed_fields",
     "cloudevent_client",

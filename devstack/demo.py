@@ -1,0 +1,164 @@
+"""``make demo``: the local stack, scripted scenarios, and tables of what customers received.
+
+Each scenario is a function of a ``Demo`` (the running stack, a Firestore client, ``say``) that
+writes documents as the shop's app would; the bridge, the functions, Cloud Tasks and the fake
+providers do the rest. Add a scenario by appending to ``SCENARIOS``.
+
+Run: ``python -m devstack.demo`` (``--keep`` leaves the stack up until Ctrl-C afterwards).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from devstack.report import print_report
+from devstack.stack import Stack, StackConfig, StackError
+
+# gRPC's C core logs an INFO line for every channel the emulators close at shutdown.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
+# Statuses a notification leaves on its own (delivery under way).
+IN_FLIGHT = {"pending", "sending"}
+
+
+@dataclass
+class Demo:
+    """What a scenario works with."""
+
+    stack: Stack
+    db: Any
+
+    def say(self, text: str) -> None:
+        print(f"\n>>> {text}", flush=True)
+
+    def settle(self, timeout: float = 20.0) -> bool:
+        """Until the bridge is idle, no task is due and no notification is mid-delivery."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if (
+                self.stack.wait_bridge_idle(max(1.0, deadline - time.monotonic()))
+                and not self._tasks_due()
+                and not self._in_flight()
+            ):
+                time.sleep(1.0)  # status callbacks trail the sends
+                return True
+            time.sleep(0.3)
+        print("(still busy after the timeout; showing what is there)", flush=True)
+        return False
+
+    def _tasks_due(self) -> bool:
+        if not self.stack.tasks_host:
+            return False
+        soon = datetime.now(UTC) + timedelta(seconds=2)
+        for path in self.stack.queue_paths():
+            for task in self.stack.tasks_client().list_tasks(parent=path):
+                when = task.schedule_time
+                if when is None or when.timestamp() <= 0 or when <= soon:
+                    return True
+        return False
+
+    def _in_flight(self) -> bool:
+        history = self.db.collection("notification_history")
+        return any((s.to_dict() or {}).get("status") in IN_FLIGHT for s in history.stream())
+
+
+def shop_settings(demo: Demo) -> None:
+    """The shop's settings: no quiet hours, so the demo sends whatever the time of day."""
+    demo.say("Shop settings: quiet hours off for the demo (an empty quietHours map)")
+    demo.db.collection("settings").document("notifications").set({"quietHours": {}})
+
+
+def walk_in_ticket(demo: Demo) -> None:
+    """A walk-in customer leaves a phone at the counter: no account, only a mobile number."""
+    demo.say("Walk-in: Awa drops off her iPhone at the counter (no account, phone typed as 06 ..)")
+    ticket = demo.db.collection("tickets").document("T-1001")
+    ticket.set(
+        {
+            "clientName": "Awa Diallo",
+            "clientPhone": "06 12 34 56 78",
+            "device": "iPhone 12",
+            "status": "received",
+        }
+    )
+    demo.settle()
+    demo.say("The repair is done: the ticket moves to completed")
+    ticket.update({"status": "completed"})
+    demo.settle()
+
+
+def registered_customer_order(demo: Demo) -> None:
+    """A registered customer with email and WhatsApp places an order that ships."""
+    demo.say("Registered: Jean (email + WhatsApp enabled) places an order, then it ships")
+    demo.db.collection("customer_profiles").document("cust-jean").set(
+        {
+            "displayName": "Jean Martin",
+            "email": "jean.martin@example.com",
+            "phoneNumber": "+33 6 98 76 54 32",
+            "country": "FR",
+            "language": "fr",
+            "notificationPreferences": {"emailEnabled": True, "whatsappEnabled": True},
+        }
+    )
+    order = demo.db.collection("orders").document("O-2001")
+    order.set(
+        {
+            "customerId": "cust-jean",
+            "status": "placed",
+            "paymentStatus": "paid",
+            "total": 129.9,
+            "currency": "EUR",
+        }
+    )
+    demo.settle()
+    order.update({"status": "shipped", "trackingUrl": "https://track.example.com/O-2001"})
+    demo.settle()
+
+
+SCENARIOS: list[Callable[[Demo], None]] = [
+    shop_settings,
+    walk_in_ticket,
+    registered_customer_order,
+]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack.demo", description=__doc__)
+    parser.add_argument("--keep", action="store_true", help="keep the stack up until Ctrl-C")
+    args = parser.parse_args(argv)
+    config = StackConfig.from_env(fakes_auto_callbacks=True, env_file=None)
+    print("Starting the local stack (Firestore, Cloud Tasks, fake providers, functions)...")
+    try:
+        with Stack(config) as stack:
+            print(stack.describe(), flush=True)
+            demo = Demo(stack=stack, db=stack.firestore_client())
+            for scenario in SCENARIOS:
+                scenario(demo)
+            print_report(stack.fakes_client(), demo.db)
+            demo.db.close()
+            stats = stack.bridge_stats()
+            print(
+                f"\nbridge: {stats.get('delivered', 0)} events delivered, "
+                f"{stats.get('failed', 0)} failed; logs in {stack.log_dir}"
+            )
+            if args.keep:
+                print("\nThe stack stays up (env above); Ctrl-C stops it.", flush=True)
+                while all(c.alive() for c in stack.children):
+                    time.sleep(0.5)
+    except KeyboardInterrupt:
+        print("\nstopped.")
+    except StackError as exc:
+        print(f"the stack failed to start: {exc}", file=sys.stderr)
+        return 1
+    print("\nDemo finished; every process of the stack is stopped.")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

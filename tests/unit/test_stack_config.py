@@ -1,0 +1,55 @@
+"""The orchestrator's configuration: ports and targets from the environment, a clean child env."""
+
+from __future__ import annotations
+
+import pytest
+
+from devstack.stack import TARGETS, Stack, StackConfig, main_functions
+
+
+def test_defaults_pick_free_ports_and_every_target() -> None:
+    config = StackConfig.from_env({})
+
+    assert config.firestore_port == 0
+    assert config.tasks_port == 0
+    assert [f.name for f in config.functions] == list(TARGETS)
+    assert config.external_firestore is None
+    assert config.project.startswith("demo-")
+
+
+def test_environment_sets_ports_targets_and_an_external_emulator() -> None:
+    config = StackConfig.from_env(
+        {
+            "DEVSTACK_FIRESTORE_PORT": "8787",
+            "DEVSTACK_FUNCTION_PORTS": "deliver_notification=9001, twilio_status=9002",
+            "DEVSTACK_FUNCTIONS": "deliver_notification,twilio_status",
+            "FIRESTORE_EMULATOR_HOST": "127.0.0.1:8080",
+        },
+        tasks=False,
+    )
+
+    assert config.firestore_port == 8787
+    assert dict(config.function_ports) == {"deliver_notification": 9001, "twilio_status": 9002}
+    assert [f.name for f in config.functions] == ["deliver_notification", "twilio_status"]
+    assert config.external_firestore == "127.0.0.1:8080"
+    assert config.tasks is False
+
+
+def test_unknown_target_is_refused() -> None:
+    with pytest.raises(ValueError, match="unknown targets"):
+        main_functions(["on_everything"])
+
+
+def test_functions_never_inherit_real_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TWILIO_AUTH_TOKEN", "a-real-token")
+    monkeypatch.setenv("TWILIO_MESSAGING_SERVICE_SID", "MG-real")
+    monkeypatch.setenv("GOOGLE_APPLICATION_CREDENTIALS", "/secret.json")
+    monkeypatch.setenv("GOOGLE_CLOUD_PROJECT", "prod-shop")
+
+    env = Stack(StackConfig())._base_env()
+
+    assert "TWILIO_AUTH_TOKEN" not in env
+    assert "TWILIO_MESSAGING_SERVICE_SID" not in env
+    assert "GOOGLE_APPLICATION_CREDENTIALS" not in env
+    assert "GOOGLE_CLOUD_PROJECT" not in env
+    assert env["PYTHONUNBUFFERED"] == "1"
