@@ -36,6 +36,7 @@ WATCHED = (
     "phone_index",
 )
 _DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+_create_app: Any = functions_framework.create_app  # untyped library
 
 
 @dataclass
@@ -87,7 +88,7 @@ def webhooks(stack_env: dict[str, str]) -> Iterator[Webhooks]:
     clear_cache()
     source = str(ROOT / "main.py")
     apps = {
-        name: functions_framework.create_app(target=name, source=source).test_client()
+        name: _create_app(target=name, source=source).test_client()
         for name in ("twilio_inbound", "twilio_status", "meta_webhook")
     }
     yield Webhooks(**apps)
