@@ -702,6 +702,16 @@ class Stack:
         )
         return bool(response.json().get("idle"))
 
+    def bridge_events(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The bridge's latest deliveries: id, subject, kind, url, status, attempts, outcome."""
+        if not self.admin_url:
+            return []
+        response = requests.get(
+            f"{self.admin_url}/bridge/events", params={"limit": limit}, timeout=5
+        )
+        events: list[dict[str, Any]] = response.json().get("events", [])
+        return events
+
     def bridge_stats(self) -> dict[str, Any]:
         if not self.admin_url:
             return {}

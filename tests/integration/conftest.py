@@ -33,6 +33,9 @@ from devstack.stack import (
     StackConfig,
 )
 
+# gRPC's C core logs an INFO line for each channel an emulator closes at teardown.
+os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
+
 # A developer may point the tests at an emulator of their own (``firebase emulators:start``);
 # FIRESTORE_EMULATOR_HOST itself is ignored so a shell that sourced .devstack/env never wipes
 # the dev stack's data.
