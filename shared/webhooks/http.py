@@ -26,10 +26,9 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TypeVar
 from urllib.parse import quote
 
-from shared.entry import setup_logging
 from shared.errors import is_transient
 from shared.firestore import get_db, utcnow
-from shared.log import get_logger, log_context, trace_id_from_header
+from shared.log import configure, get_logger, log_context, trace_id_from_header
 from shared.settings import Settings, get_settings
 from shared.webhooks import payloads
 from shared.webhooks.errors import (
@@ -172,7 +171,7 @@ def _guarded(what: str, work: Callable[[], T]) -> tuple[T | None, bool]:
 
 
 def _context(request: RequestLike, webhook: str) -> Any:
-    setup_logging()
+    configure(get_settings().project)  # not shared.entry's: it loads the Eventarc protobufs
     trace = trace_id_from_header(request.headers.get("X-Cloud-Trace-Context"))
     return log_context(trace=trace, webhook=webhook)
 

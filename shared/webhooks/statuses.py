@@ -56,7 +56,7 @@ AT_FIELD: Mapping[NotificationStatus, str] = {
     S.UNDELIVERED: "undeliveredAt",
     S.CANCELLED: "cancelledAt",
 }
-_PROGRESS = frozenset({S.SENDING, S.SENT, S.DELIVERED, S.READ})
+_PROGRESS = frozenset({S.SENT, S.DELIVERED, S.READ})  # a late "queued" is not worth a write
 FAILURES = frozenset({S.FAILED, S.UNDELIVERED})
 
 
