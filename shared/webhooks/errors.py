@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from shared.errors import InvalidInputError, PermanentError
+from shared.errors import InvalidInputError, PermanentError, TransientError
 
 
 class WebhookRejectedError(InvalidInputError):
@@ -27,3 +27,7 @@ class VerificationFailedError(WebhookRejectedError):
 
 class PayloadTooLargeError(WebhookRejectedError):
     """A body larger than any webhook we accept (413)."""
+
+
+class InProgressError(TransientError):
+    """A redelivered record another request is handling right now: answered 503, retried later."""

@@ -14,15 +14,17 @@ message id, so a webhook delivered twice finds its own document), move
 
 Exactly once: the message document is the claim (``create()``); it gets ``processedAt`` when
 everything is done. A redelivery of a processed message does nothing; one of a message still
-being handled (claimed less than ``LEASE`` ago) does nothing either; an older unfinished one
-(a crash) is handled again, and every step is idempotent (deterministic ids and ``create()``
-for consent records, inbox entries and replies; plain sets for switches).
+being handled (claimed less than ``LEASE`` ago) is answered 503 so the provider retries later;
+a failed attempt gives its claim back, and an older unfinished one (a crash) is handled again:
+every step is idempotent (deterministic ids and ``create()`` for consent records, inbox entries
+and replies; plain sets for switches).
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -39,6 +41,7 @@ from shared.settings import Settings
 from shared.shop_settings import ShopSettings
 from shared.timerules import in_business_hours, next_business_opening
 from shared.webhooks import replies
+from shared.webhooks.errors import InProgressError
 from shared.webhooks.keywords import Intent, detect, normalize_sentence, ticket_number_candidates
 from shared.webhooks.lookup import (
     Customer,
@@ -75,7 +78,7 @@ class InboundOutcome:
     """What one inbound record led to (for the log line and the tests)."""
 
     message_id: str
-    action: str  # duplicate, in_progress, not_a_phone, opt_out, opt_in, status, inbox, stored...
+    action: str  # duplicate, not_a_phone, opt_out, opt_in, status, inbox, stored, ignored...
     customer_id: str | None = None
     replies: tuple[str, ...] = ()
 
@@ -89,18 +92,35 @@ def inbound_doc_id(provider: Provider, message_id: str) -> str:
     return f"{provider.value}_{_digest(provider.value, message_id)}"
 
 
-def _claim(ref: DocumentReference, data: Mapping[str, Any], now: datetime) -> str | None:
-    """Create the claim document; a reason to stop when it already exists (None: go on)."""
+def _claim(ref: DocumentReference, data: Mapping[str, Any], now: datetime) -> bool:
+    """Create the claim document: True to go on, False when the record was handled already.
+
+    Raises ``InProgressError`` while another request holds a fresh claim: the provider retries
+    later, when that request has finished (or died and its claim expired).
+    """
     if create_if_absent(ref, data):
-        return None
+        return True
     existing = read(ref) or {}
     if existing.get("processedAt") is not None:
-        return "duplicate"
+        return False
     claimed = as_datetime(existing.get("claimedAt"))
     if claimed is not None and now - claimed < LEASE:
-        return "in_progress"
+        raise InProgressError(f"{ref.path} is being handled by another request")
     ref.update({"claimedAt": now})  # an earlier attempt died half-way: finish its work
-    return None
+    return True
+
+
+@contextmanager
+def _releasing(ref: DocumentReference) -> Iterator[None]:
+    """On failure, give the claim back so the provider's retry need not wait for the lease."""
+    try:
+        yield
+    except Exception:
+        try:
+            ref.update({"claimedAt": None})
+        except Exception as exc:  # the original error matters more; the lease expires anyway
+            log.warning("could not release the claim on %s: %s", ref.path, exc)
+        raise
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -175,17 +195,17 @@ def handle_message(
         .collection(MESSAGES)
         .document(inbound_doc_id(message.provider, message.message_id))
     )
-    stop = _claim(ref, _message_data(message, customer, now), now)
-    if stop is not None:
-        return InboundOutcome(message.message_id, stop, customer.customer_id)
-    at = min(message.at or now, now)
-    _touch_conversation(db, customer, message, at, now)
-    ctx = _Context(db, message, customer, ref, get_shop_settings(db), settings, now)
-    action, drafts = _act(ctx)
-    reply_ids = tuple(d.notification_id for d in drafts)
-    if drafts:
-        submit(drafts, db=db, queue=queue, now=now)
-    ref.update({"processedAt": now, "action": action, "replyIds": list(reply_ids)})
+    if not _claim(ref, _message_data(message, customer, now), now):
+        return InboundOutcome(message.message_id, "duplicate", customer.customer_id)
+    with _releasing(ref):
+        at = min(message.at or now, now)
+        _touch_conversation(db, customer, message, at, now)
+        ctx = _Context(db, message, customer, ref, get_shop_settings(db), settings, now)
+        action, drafts = _act(ctx)
+        reply_ids = tuple(d.notification_id for d in drafts)
+        if drafts:
+            submit(drafts, db=db, queue=queue, now=now)
+        ref.update({"processedAt": now, "action": action, "replyIds": list(reply_ids)})
     log.info(
         "inbound %s from %s: %s",
         message.channel.value,
@@ -419,7 +439,7 @@ def handle_preference(
     event_id = _digest("meta_preference", phone.e164, preference.category, preference.value, stamp)
     ref = db.collection(CONSENT_EVENTS).document(f"c_{event_id}")
     action = "opt_in" if enabled else "opt_out"
-    stop = _claim(
+    claimed = _claim(
         ref,
         {
             "customerId": customer.customer_id,
@@ -438,9 +458,10 @@ def handle_preference(
         },
         now,
     )
-    if stop is not None:
-        return InboundOutcome(preference.wa_id, stop, customer.customer_id)
-    _set_preference(db, customer, "marketingEnabled", enabled)
-    ref.update({"processedAt": now})
+    if not claimed:
+        return InboundOutcome(preference.wa_id, "duplicate", customer.customer_id)
+    with _releasing(ref):
+        _set_preference(db, customer, "marketingEnabled", enabled)
+        ref.update({"processedAt": now})
     log.info("marketing %s for %s", action, mask_phone(phone.e164), extra={"known": customer.known})
     return InboundOutcome(preference.wa_id, f"marketing_{action}", customer.customer_id)

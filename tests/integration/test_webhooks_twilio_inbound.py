@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devstack.fakes.client import FakeProvidersClient
+from shared.models import Provider
+from shared.webhooks.inbound import inbound_doc_id
 from tests.integration.webhook_kit import (
     Webhooks,
     docs,
@@ -249,3 +252,43 @@ def test_media_and_junk_fields_are_acknowledged(
     not_a_phone = webhooks.sms("SHOPNAME", "hi")
     assert junk.status_code == not_a_phone.status_code == 200
     assert junk.get_data(as_text=True) == EMPTY_TWIML
+
+
+def test_twilio_advanced_opt_out_is_recorded_without_a_second_confirmation(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    phone = unique_mobile(unique_id)
+    customer_id = "c-" + unique_id
+    seed_profile(firestore_client, customer_id, phone)
+    assert webhooks.sms(phone, "stop", OptOutType="STOP").status_code == 200
+    profile = firestore_client.collection("customer_profiles").document(customer_id).get()
+    assert profile.to_dict()["notificationPreferences"]["smsEnabled"] is False
+    assert len(docs(firestore_client, "consent_events")) == 1
+    assert history(firestore_client) == []  # Twilio itself confirmed
+
+
+def _claim_doc(db: Any, customer_id: str, sid: str) -> Any:
+    return (
+        db.collection("conversations")
+        .document(customer_id)
+        .collection("messages")
+        .document(inbound_doc_id(Provider.TWILIO, sid))
+    )
+
+
+def test_a_redelivery_while_the_first_is_being_handled_is_asked_to_retry(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    phone = unique_mobile(unique_id)
+    customer_id = "c-" + unique_id
+    seed_profile(firestore_client, customer_id, phone)
+    sid = new_sid()
+    claim = _claim_doc(firestore_client, customer_id, sid)
+    claim.set({"claimedAt": datetime.now(UTC), "processedAt": None})  # another request has it
+    response = webhooks.sms(phone, "STOP", sid=sid)
+    assert response.status_code == 503
+    assert docs(firestore_client, "consent_events") == []
+    claim.update({"claimedAt": datetime.now(UTC) - timedelta(minutes=5)})  # it died
+    assert webhooks.sms(phone, "STOP", sid=sid).status_code == 200
+    assert len(docs(firestore_client, "consent_events")) == 1
+    assert claim.get().to_dict()["processedAt"] is not None
