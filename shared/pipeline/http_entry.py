@@ -76,4 +76,6 @@ def sweep_request(request: RequestLike) -> Response:
     refused = _refuse_stranger(request)
     if refused is not None:
         return refused
-    return json_response({"due": 0, "enqueued": 0})
+    from shared.carts.sweep import run_sweep  # noqa: PLC0415 - only cart_sweep needs it
+
+    return json_response(run_sweep().as_json())
