@@ -40,6 +40,7 @@ def test_status_callbacks_from_the_fake_twilio_reach_the_reply_over_http(
         return found[0] if found and found[0]["status"] == "delivered" else None
 
     doc = wait_for(reply, timeout=10, message="the reply marked delivered")
+    assert doc is not None
     assert doc["providerMessageId"] == sent["sid"]
     assert doc["providerStatus"] == "delivered"
     assert doc["deliveredAt"] is not None
