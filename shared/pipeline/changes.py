@@ -50,18 +50,19 @@ def ticket_events(
     completed_at: datetime,
     pickup_reminder_days: int,
 ) -> list[CustomerEvent]:
-    """``tickets/{id}`` change -> events: received on creation, then one per status move."""
+    """``tickets/{id}`` change -> events: received on creation, then one per status move.
+
+    A ticket created already completed (entered after the fact) says so instead of "received";
+    one created at any other stage just says "received": one message, not two at once.
+    """
     if after is None:
         return []
-    events: list[CustomerEvent] = []
-    if before is None:
-        events.append(CustomerEvent(EventKey.TICKET_RECEIVED))
-        new_status = _status(after)
-        if new_status in (None, TicketStatus.RECEIVED.value):
-            return events
-    elif _status(before) == _status(after):
-        return []
     new = TicketStatus(_status(after) or "unknown")
+    if before is None and new is not TicketStatus.COMPLETED:
+        return [CustomerEvent(EventKey.TICKET_RECEIVED)]
+    if before is not None and _status(before) == _status(after):
+        return []
+    events: list[CustomerEvent] = []
     key = _TICKET_KEYS.get(new)
     if key is not None:
         events.append(CustomerEvent(key))

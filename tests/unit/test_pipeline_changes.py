@@ -22,6 +22,8 @@ def _ticket_keys(before: dict | None, after: dict | None) -> list[str]:
     [
         (None, {"status": "received"}, ["ticket.received"]),
         (None, {}, ["ticket.received"]),
+        (None, {"status": "in_repair"}, ["ticket.received"]),
+        (None, {"status": "completed"}, ["ticket.completed", "ticket.pickup_reminder"]),
         ({"status": "received"}, {"status": "diagnosing"}, ["ticket.status_changed"]),
         ({"status": "diagnosing"}, {"status": "waiting_parts"}, ["ticket.status_changed"]),
         ({"status": "waiting_parts"}, {"status": "in_repair"}, ["ticket.status_changed"]),
