@@ -44,11 +44,11 @@ def _settled(
     """Wait until ``count`` history rows (of types not in ``ignore``) exist for the document
     and all are final."""
 
-    def ready() -> list[dict[str, Any]] | None:
+    def ready() -> list[dict[str, Any]]:
         rows = [r for r in _history(db, field, value) if r.get("type") not in ignore]
         if len(rows) >= count and all(r.get("status") in FINAL for r in rows):
             return rows
-        return None
+        return []
 
     return wait_for(ready, timeout=30, message=f"{count} settled notifications for {value}")
 
