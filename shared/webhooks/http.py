@@ -59,7 +59,7 @@ MAX_BODY = 256 * 1024
 EMPTY_TWIML = '<?xml version="1.0" encoding="UTF-8"?><Response/>'
 _TEXT = {"Content-Type": "text/plain; charset=utf-8"}
 _XML = {"Content-Type": "text/xml; charset=utf-8"}
-_PATH_SAFE = "/:@!$&'()*+,;=-._~%"
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
 
 class RequestLike(Protocol):
