@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 from urllib.parse import parse_qsl, urlsplit
+
+from werkzeug.datastructures import MultiDict
 
 from shared.webhooks.errors import (
     SignatureInvalidError,
@@ -99,39 +100,17 @@ def candidate_urls(
     return urls
 
 
-class _FormParams:
-    """Form parameters as the SDK validator reads them (``getlist``), in received order."""
+def parse_form(body: bytes) -> MultiDict[str, str]:
+    """An ``application/x-www-form-urlencoded`` body; undecodable bytes become U+FFFD.
 
-    def __init__(self, pairs: Iterable[tuple[str, str]]) -> None:
-        self._values: dict[str, list[str]] = {}
-        for key, value in pairs:
-            self._values.setdefault(key, []).append(value)
-
-    def __iter__(self) -> Any:
-        return iter(self._values)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self._values
-
-    def __getitem__(self, key: str) -> str:
-        return self._values[key][0]
-
-    def getlist(self, key: str) -> list[str]:
-        return list(self._values.get(key, []))
-
-    def first(self) -> dict[str, str]:
-        """Each parameter's first value (what the handlers read)."""
-        return {k: v[0] for k, v in self._values.items()}
-
-
-def parse_form(body: bytes) -> _FormParams:
-    """An ``application/x-www-form-urlencoded`` body; undecodable bytes become U+FFFD."""
+    A ``MultiDict``: the SDK validator signs every value of a repeated field (``getlist``).
+    """
     text = body.decode("utf-8", errors="replace")
     try:
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except ValueError as exc:  # too many fields
         raise SignatureInvalidError(f"unreadable form body: {exc}") from exc
-    return _FormParams(pairs)
+    return MultiDict(pairs)
 
 
 def verify_twilio(
@@ -165,7 +144,7 @@ def verify_twilio(
         except ValueError:  # a Host header with a port that is not a number
             valid = False
         if valid:
-            return form.first()
+            return form.to_dict()
     raise SignatureInvalidError(f"{TWILIO_SIGNATURE_HEADER} does not match the request")
 
 
