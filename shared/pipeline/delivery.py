@@ -40,6 +40,7 @@ log = get_logger(__name__)
 CLAIMS = "notification_claims"
 LEASE = timedelta(seconds=120)
 MAX_CLAIM_STEPS = 20
+LOOKUP_SLACK = timedelta(seconds=5)  # clocks of ours and the provider's differ a little
 FINAL = {
     NotificationStatus.SENT,
     NotificationStatus.DELIVERED,
@@ -106,17 +107,27 @@ class Delivery:
         ):
             return Outcome("not_due", detail=f"scheduled for {due.isoformat()}")
 
-        generation = self._claim(notification_id, doc)
-        if generation is None:
+        claim = self._claim(notification_id, doc)
+        if claim is None:
             return Outcome("in_progress", 503, "another attempt holds the lease")
+        generation, abandoned_since = claim
+        # An earlier attempt may have reached the provider without us learning it: its worker
+        # died after claiming (abandoned lease) or its answer was lost (ambiguous timeout).
+        suspect_since = abandoned_since or as_datetime(doc.get("ambiguousSince"))
         with log_context(attempt=generation):
-            return self._attempt(notification_id, ref, doc, generation)
+            return self._attempt(notification_id, ref, doc, generation, suspect_since)
 
     # -- claiming -----------------------------------------------------------------------------
 
-    def _claim(self, notification_id: str, doc: Mapping[str, Any]) -> int | None:
-        """Create the next free claim; None while a live lease is held by someone else."""
+    def _claim(
+        self, notification_id: str, doc: Mapping[str, Any]
+    ) -> tuple[int, datetime | None] | None:
+        """Create the next free claim: (generation, start of an abandoned earlier attempt).
+
+        None while a live lease is held by someone else.
+        """
         generation = int(doc.get("attempts") or 0) + 1
+        abandoned_since: datetime | None = None
         for _ in range(MAX_CLAIM_STEPS):
             claim_ref = self.db.collection(CLAIMS).document(f"{notification_id}_{generation}")
             claim = {
@@ -127,18 +138,26 @@ class Delivery:
                 "taskRetryCount": self.task_retry_count,
             }
             if create_if_absent(claim_ref, claim):
-                return generation
+                return generation, abandoned_since
             existing = read(claim_ref) or {}
             lease_end = as_datetime(existing.get("leaseExpiresAt"))
             if lease_end is not None and lease_end > self.now:
                 return None
+            started = as_datetime(existing.get("createdAt")) or lease_end
+            if started is not None and (abandoned_since is None or started < abandoned_since):
+                abandoned_since = started
             generation += 1
         return None
 
     # -- one attempt --------------------------------------------------------------------------
 
     def _attempt(
-        self, notification_id: str, ref: DocumentReference, doc: dict[str, Any], generation: int
+        self,
+        notification_id: str,
+        ref: DocumentReference,
+        doc: dict[str, Any],
+        generation: int,
+        suspect_since: datetime | None = None,
     ) -> Outcome:
         shop = get_shop_settings(self.db)
         check = live_checks.check(
@@ -163,13 +182,24 @@ class Delivery:
             self._finish(ref, NotificationStatus.SKIPPED, generation, reason="nothing_to_send")
             return Outcome("skipped", detail="nothing_to_send")
         try:
-            result = self._send(sender, message)
+            previous = self._find_previous(sender, message, suspect_since)
+            result = previous or self._send(sender, message)
         except ProviderError as exc:
             return self._failed(notification_id, ref, doc, generation, exc)
+        if previous is not None:
+            log.info("an earlier attempt had been accepted; recording it instead of resending")
         self._record_sent(ref, doc, generation, message, result)
         if result.invalid_tokens and doc.get("customerId"):
             live_checks.remove_push_tokens(self.db, str(doc["customerId"]), result.invalid_tokens)
         return Outcome("sent", extra={"providerMessageId": result.provider_message_id})
+
+    def _find_previous(
+        self, sender: Sender, message: OutboundMessage, since: datetime | None
+    ) -> SendResult | None:
+        """Ask the provider whether an earlier attempt got through (each adapter's policy)."""
+        if since is None:
+            return None
+        return sender.find_previous(message, since - LOOKUP_SLACK)
 
     def _send(self, sender: Sender, message: OutboundMessage) -> SendResult:
         try:
@@ -231,8 +261,12 @@ class Delivery:
         )
         if exc.transient and not last_attempt:
             log.warning("transient provider failure, the queue will retry: %s", exc)
+            update: dict[str, Any] = {}
+            if exc.ambiguous and not doc.get("ambiguousSince"):
+                update["ambiguousSince"] = self.now
             ref.update(
                 {
+                    **update,
                     "status": NotificationStatus.SENDING.value,
                     "statusReason": "retrying",
                     "attempts": generation,

@@ -282,22 +282,7 @@ def test_attempt_abandoned_by_a_killed_worker_is_recovered_once_its_lease_expire
     phone = _phone(unique_id)
     nid = f"n-crash-{unique_id}"
     now = datetime.now(UTC)
-    firestore_client.collection("notification_history").document(nid).set(
-        {
-            "customerId": None,
-            "type": "ticket.completed",
-            "channel": "sms",
-            "provider": "twilio",
-            "to": phone,
-            "status": "pending",
-            "attempts": 0,
-            "template": "ticket.completed",
-            "language": "fr",
-            "country": "FR",
-            "data": {"ticketId": "T1", "device": "iPhone"},
-            "createdAt": now,
-        }
-    )
+    _pending_sms(firestore_client, nid, phone)
     claim = firestore_client.collection("notification_claims").document(f"{nid}_1")
     claim.set({"notificationId": nid, "generation": 1, "leaseExpiresAt": now + timedelta(hours=1)})
     deliver = functions["deliver_notification"]
@@ -323,3 +308,53 @@ def test_unparsable_delivery_request_is_refused_with_400(functions: dict[str, st
             deliver, data=body, headers={"Content-Type": "application/json"}, timeout=10
         )
         assert answer.status_code == 400, body
+
+
+def _pending_sms(db: Any, nid: str, phone: str) -> None:
+    db.collection("notification_history").document(nid).set(
+        {
+            "customerId": None,
+            "type": "ticket.completed",
+            "channel": "sms",
+            "provider": "twilio",
+            "to": phone,
+            "status": "pending",
+            "attempts": 0,
+            "template": "ticket.completed",
+            "language": "fr",
+            "country": "FR",
+            "data": {"ticketId": "T1", "device": "iPhone"},
+            "createdAt": datetime.now(UTC),
+        }
+    )
+
+
+@pytest.mark.usefixtures("no_quiet_hours")
+def test_send_accepted_but_answer_lost_is_not_sent_again_on_retry(
+    firestore_client: Any, fakes: FakeProvidersClient, functions: dict[str, str], unique_id: str
+) -> None:
+    """Twilio accepted the message but the answer never came back (timeout): the retry looks
+    the message up before resending and records it instead of sending a second one."""
+    phone = _phone(unique_id)
+    nid = f"n-lost-{unique_id}"
+    _pending_sms(firestore_client, nid, phone)
+    fakes.set_faults(
+        [{"provider": "twilio", "action": "accept_then_timeout", "to": phone, "delay": 15}]
+    )
+    deliver = functions["deliver_notification"]
+
+    first = requests.post(deliver, json={"notificationId": nid}, timeout=30)
+    assert first.status_code == 503
+    retry = requests.post(deliver, json={"notificationId": nid}, timeout=30)
+    assert retry.json()["outcome"] == "sent"
+
+    accepted = [
+        r
+        for r in fakes.requests("twilio")
+        if r.get("method") == "POST" and str(r["params"].get("To")).endswith(phone)
+    ]
+    assert len(accepted) == 1
+    row = firestore_client.collection("notification_history").document(nid).get().to_dict()
+    assert row["status"] == "sent"
+    assert row["attempts"] == 2
+    assert row["providerMessageId"] == accepted[0]["message_id"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
@@ -10,9 +11,10 @@ from shared.models import EventKey
 from shared.pipeline.changes import order_events, payment_reminder_due, ticket_events
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+Doc = dict[str, Any]
 
 
-def _ticket_keys(before: dict | None, after: dict | None) -> list[str]:
+def _ticket_keys(before: Doc | None, after: Doc | None) -> list[str]:
     events = ticket_events(before, after, completed_at=NOW, pickup_reminder_days=3)
     return [e.key.value for e in events]
 
@@ -39,11 +41,13 @@ def _ticket_keys(before: dict | None, after: dict | None) -> list[str]:
         ({"status": "in_repair"}, {"status": "someday_new_status"}, []),
     ],
 )
-def test_ticket_change_maps_to_contract_event_keys(before, after, expected):
+def test_ticket_change_maps_to_contract_event_keys(
+    before: Doc | None, after: Doc | None, expected: list[str]
+) -> None:
     assert _ticket_keys(before, after) == expected
 
 
-def test_completed_ticket_schedules_pickup_reminder_after_configured_days():
+def test_completed_ticket_schedules_pickup_reminder_after_configured_days() -> None:
     events = ticket_events(
         {"status": "in_repair"}, {"status": "completed"}, completed_at=NOW, pickup_reminder_days=5
     )
@@ -51,14 +55,14 @@ def test_completed_ticket_schedules_pickup_reminder_after_configured_days():
     assert reminder.due_at == NOW + timedelta(days=5)
 
 
-def test_pickup_reminder_disabled_with_zero_days():
+def test_pickup_reminder_disabled_with_zero_days() -> None:
     events = ticket_events(
         {"status": "in_repair"}, {"status": "completed"}, completed_at=NOW, pickup_reminder_days=0
     )
     assert [e.key for e in events] == [EventKey.TICKET_COMPLETED]
 
 
-def _order_keys(before: dict | None, after: dict | None) -> list[str]:
+def _order_keys(before: Doc | None, after: Doc | None) -> list[str]:
     events = order_events(before, after, now=NOW, payment_reminder_hours_before=24)
     return [e.key.value for e in events]
 
@@ -76,11 +80,13 @@ def _order_keys(before: dict | None, after: dict | None) -> list[str]:
         ({"status": "shipped"}, None, []),
     ],
 )
-def test_order_change_maps_to_contract_event_keys(before, after, expected):
+def test_order_change_maps_to_contract_event_keys(
+    before: Doc | None, after: Doc | None, expected: list[str]
+) -> None:
     assert _order_keys(before, after) == expected
 
 
-def test_new_order_with_pending_payment_gets_reminder_a_day_before_due():
+def test_new_order_with_pending_payment_gets_reminder_a_day_before_due() -> None:
     due = NOW + timedelta(days=3)
     events = order_events(
         None,
@@ -110,5 +116,7 @@ def test_new_order_with_pending_payment_gets_reminder_a_day_before_due():
         ),
     ],
 )
-def test_payment_reminder_only_while_payment_pending_and_due_ahead(order, expected):
+def test_payment_reminder_only_while_payment_pending_and_due_ahead(
+    order: Doc, expected: datetime | None
+) -> None:
     assert payment_reminder_due(order, hours_before=24, now=NOW) == expected
