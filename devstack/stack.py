@@ -478,6 +478,14 @@ class Stack:
             arg for coll, url in targets.items() for arg in ("--target", f"{coll}={url}")
         ]
         if cfg.external_firestore:
+            ext_host, _, ext_port = cfg.external_firestore.rpartition(":")
+            try:
+                socket.create_connection((ext_host or "127.0.0.1", int(ext_port)), 2).close()
+            except (OSError, ValueError) as exc:
+                raise StackError(
+                    f"FIRESTORE_EMULATOR_HOST={cfg.external_firestore} is set but nothing answers"
+                    " there; unset it to let the stack start its own emulator"
+                ) from exc
             env = self._base_env()
             env["FIRESTORE_EMULATOR_HOST"] = cfg.external_firestore
             argv = [
@@ -847,6 +855,8 @@ def up(config: StackConfig) -> int:
         return 1
     finally:
         stack.stop()
+        if config.env_file is not None:
+            config.env_file.unlink(missing_ok=True)  # no stale env for the next shell
 
 
 def main(argv: Sequence[str] | None = None) -> int:
