@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 from typing import Any
 
@@ -19,6 +20,7 @@ from shared.carts.discounts import code_problem
 from shared.carts.report import recovery_report
 from shared.pipeline.shop import TTL_SECONDS
 from tests.integration.cart_kit import Shop
+from tests.support.cloudevents import cloudevent_client, document_event, send_event
 
 H = timedelta(hours=1)
 SETTINGS_TTL = TTL_SECONDS + 0.5
@@ -259,3 +261,36 @@ def test_recovery_report_counts_reminded_recovered_revenue_and_messages(shop: Sh
     assert any(line.split()[:3] == ["Carts", "recovered", "1"] for line in lines), cli.stdout
     assert any(line.split()[:3] == ["Recovery", "rate", "50.0%"] for line in lines), cli.stdout
     assert any(line.startswith("email ") for line in lines), cli.stdout
+
+
+def test_order_event_delivered_three_times_at_once_recovers_once_and_codes_stay_single_use(
+    shop: Shop,
+) -> None:
+    shop.customer("kofi")
+    shop.abandon("cart-k", "kofi", idle=3 * H)
+    shop.sweep()
+    shop.deliver()
+    shop.sweep(after=25 * H)
+    shop.deliver()
+    code = shop.cart("cart-k")["discountCode"]
+    order = {"customerId": "kofi", "status": "placed", "total": 35.82, "currency": "EUR",
+             "cartId": "cart-k", "discountCode": code}  # fmt: skip
+    event = document_event("orders/order-k", None, order, event_id="evt-order-k")
+    clients = [cloudevent_client("on_order_written") for _ in range(3)]
+
+    with ThreadPoolExecutor(3) as pool:
+        answers = list(pool.map(lambda c: send_event(c, event).status_code, clients))
+    first = shop.cart("cart-k")
+    send_event(clients[0], event)  # and once more, later
+
+    assert answers == [200, 200, 200]
+    assert shop.cart("cart-k") == first
+    assert (first["status"], first["recoveredOrderId"]) == ("converted", "order-k")
+    redemptions = list(shop.db.collection("discount_redemptions").stream())
+    assert [(r.id, r.to_dict()["orderId"]) for r in redemptions] == [(code, "order-k")]
+
+    # Another order carrying the same code does not take it over.
+    other = {**order, "cartId": "cart-other"}
+    send_event(clients[0], document_event("orders/order-k2", None, other, event_id="evt-k2"))
+    used = shop.db.collection("discount_codes").document(code).get().to_dict()
+    assert used["orderId"] == "order-k"
