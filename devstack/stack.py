@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import FrameType, TracebackType
 from typing import IO, Any
+from urllib.parse import urlsplit
 
 import requests
 
@@ -96,6 +97,9 @@ _SCRUBBED = {
 
 # Sets PR_SET_PDEATHSIG, then execs the real command: a child whose orchestrator is killed
 # outright (SIGKILL, OOM) receives SIGTERM instead of living on as an orphan (Linux only).
+# With a listening socket's fd (argv[2] >= 0) it hands the socket over the way systemd does
+# (fd 3, LISTEN_FDS, LISTEN_PID), which gunicorn (functions-framework's server) adopts: the
+# port is bound by the orchestrator and never free for another process to take in between.
 _LAUNCHER = """
 import ctypes, os, signal, sys
 try:
@@ -104,12 +108,33 @@ except Exception:
     pass
 if os.getppid() != int(sys.argv[1]):
     sys.exit(0)
-os.execvp(sys.argv[2], sys.argv[2:])
+fd = int(sys.argv[2])
+if fd >= 0:
+    if fd != 3:
+        os.dup2(fd, 3)
+        os.close(fd)
+    os.set_inheritable(3, True)
+    os.environ["LISTEN_FDS"] = "1"
+    os.environ["LISTEN_PID"] = str(os.getpid())
+os.execvp(sys.argv[3], sys.argv[3:])
 """
 
 
 class StackError(RuntimeError):
     """A service of the local stack failed to start or answer."""
+
+
+def listening_socket(host: str, port: int = 0) -> socket.socket:
+    """A TCP socket bound to ``host:port`` (0: a free port) and listening."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise StackError(f"cannot listen on {host}:{port}: {exc}") from exc
+    return sock
 
 
 def free_port(host: str = DEFAULT_HOST) -> int:
@@ -218,8 +243,10 @@ class Child:
         log_path: Path,
         ready_json: bool = False,
         stdin_pipe: bool = False,
+        listener: socket.socket | None = None,
     ) -> None:
         self.name = name
+        self.listener = listener
         self.argv = list(argv)
         self.env = dict(env)
         self.log_path = log_path
@@ -234,7 +261,8 @@ class Child:
         self._log = self.log_path.open("ab")
         self._log.write(f"$ {shlex.join(self.argv)}\n".encode())
         self._log.flush()
-        launcher = [sys.executable, "-c", _LAUNCHER, str(os.getpid())]
+        fd = self.listener.fileno() if self.listener is not None else -1
+        launcher = [sys.executable, "-c", _LAUNCHER, str(os.getpid()), str(fd)]
         try:
             self.proc = subprocess.Popen(
                 [*launcher, *self.argv],
@@ -244,9 +272,13 @@ class Child:
                 stdout=subprocess.PIPE if self.ready_json else self._log,
                 stderr=self._log,
                 start_new_session=True,
+                pass_fds=(fd,) if fd >= 0 else (),
             )
         except OSError as exc:
             raise StackError(f"{self.name}: cannot run {self.argv[0]}: {exc}") from exc
+        finally:
+            if self.listener is not None:
+                self.listener.close()  # the child has its own copy
         if self.ready_json:
             threading.Thread(target=self._pump, daemon=True, name=f"{self.name}-out").start()
 
@@ -377,6 +409,7 @@ class Stack:
         self._lock = threading.Lock()
         self._tasks_client: Any = None
         self._fakes_client: Any = None
+        self._listeners: dict[str, socket.socket] = {}
 
     # -- lifecycle ---------------------------------------------------------------------------
     def __enter__(self) -> Stack:
@@ -411,6 +444,9 @@ class Stack:
                 self._tasks_client.transport.close()
         if self._fakes_client is not None:
             self._fakes_client.close()
+        for listener in self._listeners.values():
+            listener.close()
+        self._listeners.clear()
         stop_children(self.children)
 
     def pids(self) -> list[int]:
@@ -421,8 +457,11 @@ class Stack:
     def _start(self) -> None:
         cfg = self.config
         host = cfg.host
+        # Function ports are bound here and handed to each process (no race for a free port).
         for spec in cfg.functions:
-            port = cfg.function_ports.get(spec.name) or free_port(host)
+            listener = listening_socket(host, cfg.function_ports.get(spec.name, 0))
+            self._listeners[spec.name] = listener
+            port = int(listener.getsockname()[1])
             self.ports[spec.name] = port
             self.urls[spec.name] = f"http://{host}:{port}/{spec.name}"
         targets = {
@@ -438,10 +477,12 @@ class Stack:
         self.admin_url = str(ready["admin"])
         self.ports["firestore"] = int(self.firestore_host.rsplit(":", 1)[1])
         self.ports["firestore-admin"] = int(self.admin_url.rsplit(":", 1)[1])
-        if tasks is not None:
-            self._wait_tasks(tasks)
         if fakes is not None:
             self.fakes = fakes.wait_ready_line(cfg.startup_timeout)
+            self.ports["fakes-http"] = urlsplit(str(self.fakes["http_url"])).port or 0
+            self.ports["fakes-smtp"] = int(self.fakes["smtp_port"])
+        if tasks is not None:
+            self._wait_tasks_with_retries(tasks)
 
         self.env = self._function_env()
         started = [(spec, self._spawn_function(spec)) for spec in cfg.functions]
@@ -532,6 +573,20 @@ class Stack:
             f"projects/{cfg.project}/locations/{cfg.tasks_location}/queues/{q.name}" for q in QUEUES
         ]
 
+    def _wait_tasks_with_retries(self, child: Child, attempts: int = 3) -> None:
+        """The Tasks emulator binds its own port (no hand-over): a free port picked here may be
+        taken before it binds, so with a picked port a failed start is retried on another."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self._wait_tasks(child)
+                return
+            except StackError:
+                if self.config.tasks_port or attempt == attempts:
+                    raise
+            stop_children([child])
+            self.children.remove(child)
+            child = self._spawn_tasks()
+
     def _spawn_tasks(self) -> Child:
         from shared.queues import QUEUES  # noqa: PLC0415
 
@@ -567,10 +622,9 @@ class Stack:
 
     def _spawn_fakes(self) -> Child:
         cfg = self.config
-        http_port = cfg.fakes_http_port or free_port(cfg.host)
-        smtp_port = cfg.fakes_smtp_port or free_port(cfg.host)
-        self.ports["fakes-http"] = http_port
-        self.ports["fakes-smtp"] = smtp_port
+        # 0 lets the fakes bind free ports themselves; their ready line says which.
+        http_port = cfg.fakes_http_port
+        smtp_port = cfg.fakes_smtp_port
         meta_url = self.urls.get("meta_webhook", "")
         argv = [
             sys.executable,
@@ -652,7 +706,8 @@ class Stack:
             "--port",
             str(port),
         ]
-        return self._spawn(f"fn-{spec.name}", argv, env=env)
+        listener = self._listeners.pop(spec.name)
+        return self._spawn(f"fn-{spec.name}", argv, env=env, listener=listener)
 
     # -- use ---------------------------------------------------------------------------------
     def reset(self, timeout: float = 10.0) -> None:
