@@ -93,9 +93,14 @@ def still_wanted(cart: Mapping[str, Any] | None, episode: str, stage: int) -> bo
 
 def customer_reads(cart: Mapping[str, Any], customer: CustomerContext) -> int:
     """Documents ``load_customer`` read: the profile (when named) and the client record."""
-    reads = 1 if customer.customer_id else 0
-    client_id = cart.get("clientId") or (customer.profile.client_id if customer.profile else None)
-    return reads + (1 if isinstance(client_id, str) and client_id.strip() else 0)
+
+    def usable(value: Any) -> bool:
+        return isinstance(value, str) and bool(value.strip()) and "/" not in value
+
+    client_id = cart.get("clientId")
+    if not (isinstance(client_id, str) and client_id.strip()):
+        client_id = customer.profile.client_id if customer.profile else None
+    return int(usable(customer.customer_id)) + int(usable(client_id))
 
 
 @dataclass
@@ -132,10 +137,16 @@ class Reminders:
                 self._restore_stage(due, episode)
                 return Outcome(due.cart_id, due.stage, "already_done")
             lease_end = as_datetime(existing.get("leaseExpiresAt"))
-            if state != CLAIMED or (lease_end is not None and lease_end > self.now):
+            if state == CLAIMED and (lease_end is None or lease_end > self.now):
                 return Outcome(due.cart_id, due.stage, "in_progress")
+            # An expired claim (its worker died), or one abandoned when the cart looked changed
+            # but that the sweep now finds due again: take it over and finish it.
             offer = Offer.from_claim(existing) if due.stage == 2 else None
-            takeover: dict[str, Any] = {"claimedAt": self.now, "leaseExpiresAt": self.now + LEASE}
+            takeover: dict[str, Any] = {
+                "state": CLAIMED,
+                "claimedAt": self.now,
+                "leaseExpiresAt": self.now + LEASE,
+            }
             if due.stage == 2 and offer is None:
                 offer = self._new_offer()
                 takeover.update(offer.claim_fields())

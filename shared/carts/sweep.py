@@ -145,6 +145,8 @@ def run_sweep(
 
     handled = 0
     for stage in (1, 2):
+        if summary.more:
+            break
         for snap in due_snapshots(db, stage, windows, reads=reads, page_size=page_size):
             if handled >= max_carts:
                 summary.more = True

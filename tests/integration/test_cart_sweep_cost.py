@@ -24,9 +24,12 @@ from typing import Any
 import pytest
 
 from shared.carts.episodes import episode_of
+from shared.carts.reminders import LEASE, source_event_id
 from shared.carts.store import Reads, paginate
 from shared.carts.sweep import run_sweep
+from shared.ids import notification_id
 from shared.settings import Settings, SmtpSettings
+from shared.tasks import TaskQueueError
 
 ROOT = Path(__file__).resolve().parents[2]
 EMULATOR = ROOT / "tests" / "integration" / "bulk_firestore.mjs"
@@ -283,3 +286,45 @@ def test_paging_yields_every_document_once_even_with_ties_across_pages(emulator_
 
     assert sorted(seen) == sorted(d[1] for d in docs if d[2]["kind"] == "x")
     assert len(seen) == len(set(seen)) == 30
+
+
+@dataclass
+class FlakyQueue(RecordingQueue):
+    """Cloud Tasks refusing the first task of one cart's reminder (an outage, a crash)."""
+
+    fail_once: set[str] = field(default_factory=set)
+
+    def enqueue(
+        self, notification_id: str, *, generation: int = 0, schedule_time: datetime | None = None
+    ) -> str:
+        if notification_id in self.fail_once:
+            self.fail_once.discard(notification_id)
+            raise TaskQueueError(f"could not enqueue {notification_id}")
+        return super().enqueue(notification_id, generation=generation, schedule_time=schedule_time)
+
+
+def test_one_failing_cart_never_stops_the_sweep_and_is_finished_by_a_later_one(
+    emulator_host: str,
+) -> None:
+    db = client_for(emulator_host, "demo-cart-failure")
+    _seed_due(db, 3)
+    cart = db.collection("carts").document("k-001").get()
+    episode = episode_of(cart.to_dict())
+    assert episode is not None
+    # The notification id the planner gives k-001's first reminder by email.
+    doomed = notification_id(source_event_id("k-001", episode, 1), "cart.reminder_1", "email")
+    queue = FlakyQueue(fail_once={doomed})
+
+    first = run_sweep(db=db, queue=queue, now=NOW, settings=SETTINGS).as_json()
+    same_time = run_sweep(db=db, queue=queue, now=NOW, settings=SETTINGS).as_json()
+    later = run_sweep(db=db, queue=queue, now=NOW + LEASE, settings=SETTINGS).as_json()
+
+    assert (first["reminded_1"], first["failed"]) == (2, 1)
+    assert first["failures"][0]["cartId"] == "k-001"
+    assert first["failures"][0]["error"] == "TaskQueueError"
+    assert (same_time["due"], same_time["resumed"]) == (0, 0)  # its claim's lease still runs
+    assert (later["resumed"], later["reminded_1"], later["failed"]) == (1, 1, 0)
+    assert doomed in queue.calls
+    assert len(queue.calls) == len(set(queue.calls)) == 3
+    claims = [s.to_dict() for s in db.collection("cart_reminders").stream()]
+    assert sorted(c["state"] for c in claims) == ["done"] * 3

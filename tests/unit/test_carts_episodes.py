@@ -19,6 +19,7 @@ from shared.carts.episodes import (
     reminder_stage,
     upkeep,
 )
+from shared.carts.reminders import still_wanted
 
 T0 = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
 NOW = T0 + timedelta(hours=5)
@@ -176,3 +177,24 @@ def test_delivery_cancels_a_reminder_whose_cart_is_no_longer_abandoned(
     current: dict[str, Any] | None, reason: str | None
 ) -> None:
     assert abandoned_reason(current) == reason
+
+
+@pytest.mark.parametrize(
+    ("current", "stage", "wanted"),
+    [
+        (cart(), 1, True),  # not yet recorded
+        (reminded(1), 1, True),  # recorded, finishing it
+        (cart(reminderStage=1), 1, True),  # recorded without episode (older version)
+        (reminded(1), 2, True),
+        (cart(), 2, False),  # stage 2 needs stage 1 first
+        (reminded(2), 1, False),  # already past
+        (cart(reminderStage=1, reminderEpisode="42"), 1, False),  # stage of another episode
+        (cart(updatedAt=T0 + timedelta(seconds=1)), 1, False),  # the customer came back
+        (cart(status="converted"), 1, False),
+        (None, 1, False),
+    ],
+)
+def test_a_claimed_reminder_is_finished_only_for_the_same_episode_and_next_stage(
+    current: dict[str, Any] | None, stage: int, wanted: bool
+) -> None:
+    assert still_wanted(current, episode_key(T0), stage) is wanted
