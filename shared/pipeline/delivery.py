@@ -22,6 +22,7 @@ from shared.log import get_logger, log_context
 from shared.models import Channel, NotificationStatus, Provider
 from shared.pipeline import live_checks
 from shared.pipeline.consent import opt_out_after_provider_refusal
+from shared.pipeline.conversations import record_outbound
 from shared.pipeline.fallback import trigger_fallback
 from shared.pipeline.outbox import HISTORY
 from shared.pipeline.rendering import build_message
@@ -189,6 +190,7 @@ class Delivery:
         if previous is not None:
             log.info("an earlier attempt had been accepted; recording it instead of resending")
         self._record_sent(ref, doc, generation, message, result)
+        record_outbound(self.db, notification_id, doc, message, result, now=self.now)
         if result.invalid_tokens and doc.get("customerId"):
             live_checks.remove_push_tokens(self.db, str(doc["customerId"]), result.invalid_tokens)
         return Outcome("sent", extra={"providerMessageId": result.provider_message_id})

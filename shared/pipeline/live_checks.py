@@ -23,7 +23,7 @@ from shared.models import (
     PaymentStatus,
     TicketStatus,
 )
-from shared.pipeline.customers import PROFILES, parse_profile
+from shared.pipeline.customers import CLIENTS, PROFILES, parse_profile
 from shared.shop_settings import ShopSettings
 from shared.timerules import QUIET_CHANNELS, next_allowed_send
 
@@ -94,6 +94,21 @@ def _opted_out(profile: CustomerProfile, channel: Channel, event_type: str) -> s
     return None
 
 
+def _client_opted_out(db: Client, client_id: Any, channel: Channel) -> str | None:
+    """A walk-in without a profile who texted STOP: the webhook turned the switch off on the
+    client record. Only an explicit ``False`` counts (walk-ins never opted in to anything)."""
+    if not isinstance(client_id, str) or not client_id or "/" in client_id:
+        return None
+    client = read(db.collection(CLIENTS).document(client_id)) or {}
+    prefs = client.get("notificationPreferences")
+    if not isinstance(prefs, Mapping):
+        return None
+    key = {"email": "emailEnabled", "sms": "smsEnabled", "whatsapp": "whatsappEnabled"}.get(
+        channel.value
+    )
+    return "opted_out" if key and prefs.get(key) is False else None
+
+
 def check(
     db: Client,
     doc: Mapping[str, Any],
@@ -122,8 +137,12 @@ def check(
     if isinstance(customer_id, str) and customer_id and "/" not in customer_id:
         profile = parse_profile(customer_id, read(db.collection(PROFILES).document(customer_id)))
     channel = Channel(str(doc.get("channel")))
-    if profile is not None and not event_type.startswith("reply."):
-        reason = _opted_out(profile, channel, event_type)
+    if not event_type.startswith("reply."):
+        reason = (
+            _opted_out(profile, channel, event_type)
+            if profile is not None
+            else _client_opted_out(db, doc.get("clientId"), channel)
+        )
         if reason:
             return Check(cancel=True, reason=reason, profile=profile)
 

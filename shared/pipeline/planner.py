@@ -107,6 +107,9 @@ def plan_drafts(
         shop=shop,
         country=country,
     )
+    refs = {source.id_field: source.document_id}
+    if customer.client is not None and customer.client.id:
+        refs["clientId"] = customer.client.id
     drafts = []
     for message in plan.messages:
         data = dict(base_data)
@@ -132,7 +135,7 @@ def plan_drafts(
                 provider=message.provider,
                 to=message.to,
                 customer_id=customer.customer_id,
-                refs={source.id_field: source.document_id},
+                refs=refs,
                 status=NotificationStatus(message.status),
                 status_reason=message.reason,
                 status_detail=message.detail,

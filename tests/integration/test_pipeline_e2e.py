@@ -142,6 +142,15 @@ def test_customer_without_email_who_opted_into_sms_gets_one_sms_with_status_call
     messages = _sms_to(fakes, phone)
     assert len(messages) == 2
     assert {m.get("StatusCallback") for m in messages} == {clean_stack.urls["twilio_status"]}
+    # Every outbound message is also kept in the customer's conversation.
+    conversation = (
+        firestore_client.collection("conversations")
+        .document(f"c-{unique_id}")
+        .collection("messages")
+    )
+    kept = conversation.document(completed["id"]).get().to_dict()
+    assert kept["direction"] == "outbound"
+    assert kept["providerMessageId"] == completed["providerMessageId"]
     # The pickup reminder waits three days, scheduled.
     reminder = wait_for(
         lambda: [
