@@ -71,8 +71,27 @@ class Demo:
 
 def shop_settings(demo: Demo) -> None:
     """The shop's settings: no quiet hours, so the demo sends whatever the time of day."""
-    demo.say("Shop settings: quiet hours off for the demo (an empty quietHours map)")
-    demo.db.collection("settings").document("notifications").set({"quietHours": {}})
+    demo.say(
+        "Shop settings: quiet hours off for the demo (an empty quietHours map), and the shop's "
+        "approved WhatsApp templates for messages outside the 24-hour window"
+    )
+    templates = {
+        key: {"contentSid": f"HX{index:032x}", "metaName": key.replace(".", "_")}
+        for index, key in enumerate(
+            (
+                "order.placed",
+                "order.shipped",
+                "order.out_for_delivery",
+                "order.delivered",
+                "ticket.received",
+                "ticket.completed",
+            ),
+            start=1,
+        )
+    }
+    demo.db.collection("settings").document("notifications").set(
+        {"quietHours": {}, "shopName": "Atelier Phone Paris", "whatsappTemplates": templates}
+    )
 
 
 def walk_in_ticket(demo: Demo) -> None:
@@ -95,7 +114,7 @@ def walk_in_ticket(demo: Demo) -> None:
 
 def registered_customer_order(demo: Demo) -> None:
     """A registered customer with email and WhatsApp places an order that ships."""
-    demo.say("Registered: Jean (email + WhatsApp enabled) places an order, then it ships")
+    demo.say("Registered: Jean (email + WhatsApp enabled) places an order, delivered next day")
     demo.db.collection("customer_profiles").document("cust-jean").set(
         {
             "displayName": "Jean Martin",
@@ -117,7 +136,35 @@ def registered_customer_order(demo: Demo) -> None:
         }
     )
     demo.settle()
-    order.update({"status": "shipped", "trackingUrl": "https://track.example.com/O-2001"})
+    for status in ("shipped", "out_for_delivery", "delivered"):
+        demo.say(f"The order moves to {status}")
+        update: dict[str, Any] = {"status": status}
+        if status == "shipped":
+            update["trackingUrl"] = "https://track.example.com/O-2001"
+        order.update(update)
+        demo.settle()
+
+
+def customer_texts_stop(demo: Demo) -> None:
+    """Lucie gets SMS, texts STOP, and gets no more (see devstack/scenarios/stop.py)."""
+    from devstack.scenarios.stop import run_stop_scenario  # noqa: PLC0415
+
+    result = run_stop_scenario(demo.stack, db=demo.db, say=demo.say)
+    demo.settle()
+    print(
+        f"    SMS before STOP: {len(result.sms_before_stop)}, confirmation: "
+        f"{'yes' if result.confirmation else 'no'}, SMS after STOP: {len(result.sms_after_stop)}"
+    )
+
+
+def abandoned_cart(demo: Demo) -> None:
+    """A cart abandoned, reminded twice (a discount code on the second), then bought."""
+    try:
+        from devstack.scenarios.cart import run_cart_scenario  # noqa: PLC0415
+    except ImportError:
+        demo.say("(the abandoned-cart scenario is not available in this checkout)")
+        return
+    run_cart_scenario(demo.stack, db=demo.db, say=demo.say)
     demo.settle()
 
 
@@ -125,6 +172,8 @@ SCENARIOS: list[Callable[[Demo], None]] = [
     shop_settings,
     walk_in_ticket,
     registered_customer_order,
+    customer_texts_stop,
+    abandoned_cart,
 ]
 
 
