@@ -78,4 +78,23 @@ def sweep_request(request: RequestLike) -> Response:
         return refused
     from shared.carts.sweep import run_sweep  # noqa: PLC0415 - only cart_sweep needs it
 
-    return json_response(run_sweep().as_json())
+    try:
+        summary = run_sweep()  # per-cart failures are in the summary; this is the queries failing
+    except Exception as exc:
+        log.exception("cart sweep failed: %s", exc)
+        return json_response({"error": str(exc)}, 503 if is_transient(exc) else 500)
+    body = dict(summary.as_json())
+    body.update(_housekeeping())
+    return json_response(body)
+
+
+def _housekeeping() -> dict[str, Any]:
+    """Work the scheduled sweep also does: statuses that outran their send. Never fails it."""
+    from shared.firestore import get_db, utcnow  # noqa: PLC0415
+    from shared.webhooks.orphans import reconcile_orphans  # noqa: PLC0415
+
+    try:
+        return dict(reconcile_orphans(get_db(), now=utcnow()))
+    except Exception as exc:
+        log.exception("orphan status reconciliation failed: %s", exc)
+        return {"orphansError": type(exc).__name__}

@@ -18,9 +18,10 @@ import requests
 from google.cloud.firestore_v1.base_query import FieldFilter
 
 from devstack.fakes import FakeProvidersClient
-from devstack.stack import Stack
+from devstack.stack import FAKE_CREDENTIALS, Stack
 from tests.support.cloudevents import document_event, post_event
 from tests.support.wait import wait_for
+from tests.support.webhooks import twilio_form
 
 pytestmark = pytest.mark.integration
 
@@ -367,3 +368,44 @@ def test_send_accepted_but_answer_lost_is_not_sent_again_on_retry(
     assert row["status"] == "sent"
     assert row["attempts"] == 2
     assert row["providerMessageId"] == accepted[0]["message_id"]
+
+
+def test_status_that_outran_its_send_is_applied_by_the_next_sweep(
+    firestore_client: Any, functions: dict[str, str], unique_id: str
+) -> None:
+    """Twilio called back 'delivered' before delivery had recorded the message id: the status
+    is kept as an orphan, and the scheduled sweep applies it once the send is recorded."""
+    sid = "SM" + unique_id.ljust(32, "0")
+    url = functions["twilio_status"]
+    params = {
+        "MessageSid": sid,
+        "SmsSid": sid,
+        "MessageStatus": "delivered",
+        "SmsStatus": "delivered",
+        "AccountSid": FAKE_CREDENTIALS["TWILIO_ACCOUNT_SID"],
+        "To": "+33612345678",
+        "From": FAKE_CREDENTIALS["TWILIO_SMS_FROM"],
+        "ApiVersion": "2010-04-01",
+    }
+    headers, body = twilio_form(url, params, FAKE_CREDENTIALS["TWILIO_AUTH_TOKEN"])
+    assert requests.post(url, data=body, headers=headers, timeout=10).status_code < 300
+
+    nid = f"n-orphan-{unique_id}"
+    ref = firestore_client.collection("notification_history").document(nid)
+    ref.set(
+        {
+            "type": "order.placed",
+            "channel": "sms",
+            "provider": "twilio",
+            "status": "sent",
+            "providerMessageId": sid,
+            "attempts": 1,
+            "sentAt": datetime.now(UTC),
+        }
+    )
+    swept = requests.post(functions["cart_sweep"], json={}, timeout=30)
+    assert swept.status_code == 200
+    assert swept.json()["orphansApplied"] == 1
+    row = ref.get().to_dict()
+    assert row["status"] == "delivered"
+    assert row["deliveredAt"]
