@@ -28,7 +28,7 @@ from shared.carts.reminders import LEASE, source_event_id
 from shared.carts.store import Reads, paginate
 from shared.carts.sweep import run_sweep
 from shared.ids import notification_id
-from shared.settings import Settings, SmtpSettings
+from shared.settings import Settings, SmtpSettings, TwilioSettings
 from shared.tasks import TaskQueueError
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -44,6 +44,7 @@ class RecordingQueue:
     """The Cloud Tasks boundary, recorded (thread-safe)."""
 
     calls: list[str] = field(default_factory=list)
+    schedule_times: list[datetime | None] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def enqueue(
@@ -51,6 +52,7 @@ class RecordingQueue:
     ) -> str:
         with self.lock:
             self.calls.append(notification_id)
+            self.schedule_times.append(schedule_time)
         return f"{notification_id}-{generation}"
 
 
@@ -328,3 +330,41 @@ def test_one_failing_cart_never_stops_the_sweep_and_is_finished_by_a_later_one(
     assert len(queue.calls) == len(set(queue.calls)) == 3
     claims = [s.to_dict() for s in db.collection("cart_reminders").stream()]
     assert sorted(c["state"] for c in claims) == ["done"] * 3
+
+
+def test_sms_reminder_due_in_quiet_hours_waits_for_the_morning(emulator_host: str) -> None:
+    db = client_for(emulator_host, "demo-cart-night")
+    write_all(db, [("carts", "k-sms", due_cart(0))])
+    sms_only = {"marketingEnabled": True, "smsEnabled": True, "emailEnabled": False}
+    sms_customer = {
+        "phoneNumber": "06 12 34 56 78",
+        "country": "FR",
+        "notificationPreferences": sms_only,
+    }
+    write_all(db, [("customer_profiles", "due-0", sms_customer)])
+    twilio = TwilioSettings(account_sid="AC" + "0" * 32, auth_token="t", sms_from="+15005550006")
+    queue = RecordingQueue()
+    night = datetime(2026, 11, 17, 22, 30, tzinfo=UTC)  # 23:30 in Paris, quiet until 08:00
+
+    summary = run_sweep(db=db, queue=queue, now=night, settings=Settings(twilio=twilio)).as_json()
+
+    assert summary["messages"] == {"scheduled": 1}
+    morning = datetime(2026, 11, 18, 7, 0, tzinfo=UTC)  # 08:00 in Paris
+    assert queue.schedule_times == [morning]
+    [reminder] = [s.to_dict() for s in db.collection("notification_history").stream()]
+    assert (reminder["status"], reminder["scheduledFor"]) == ("scheduled", morning)
+
+
+def test_a_sweep_with_more_due_carts_than_it_may_take_leaves_the_rest_to_the_next(
+    emulator_host: str,
+) -> None:
+    db = client_for(emulator_host, "demo-cart-backlog")
+    _seed_due(db, 5)
+    queue = RecordingQueue()
+
+    first = run_sweep(db=db, queue=queue, now=NOW, settings=SETTINGS, max_carts=3).as_json()
+    second = run_sweep(db=db, queue=queue, now=NOW, settings=SETTINGS, max_carts=3).as_json()
+
+    assert (first["reminded_1"], first["more"]) == (3, True)
+    assert (second["reminded_1"], second["more"]) == (2, False)
+    assert len(set(queue.calls)) == 5
