@@ -95,8 +95,10 @@ def handle_order_change(
         now=now,
         payment_reminder_hours_before=shop.payment_reminder_hours_before,
     )
-    recover_cart(change, db=db, now=now)  # the order converts its cart (shared.carts.recovery)
-    return notify(events, change, id_field="orderId", db=db, queue=queue, now=now)
+    summary = notify(events, change, id_field="orderId", db=db, queue=queue, now=now)
+    # After the customer's own messages, so a recovery problem never costs the order's email.
+    recover_cart(change, db=db, now=now)
+    return summary
 
 
 def handle_cart_change(
