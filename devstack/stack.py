@@ -676,6 +676,8 @@ class Stack:
             "DEFAULT_COUNTRY": cfg.default_country,
             "REGISTRATION_URL": cfg.registration_url,
             "WHATSAPP_PROVIDER": cfg.whatsapp_provider,
+            # Tests change settings/notifications between writes: no stale copy in a process.
+            "SHOP_SETTINGS_CACHE_SECONDS": "0",
         }
         if self.tasks_host:
             env["CLOUD_TASKS_EMULATOR_HOST"] = self.tasks_host

@@ -143,6 +143,7 @@ class Settings:
     internal_audience: str | None = None
     internal_invokers: tuple[str, ...] = ()
     delivery_lease_seconds: int = 120
+    shop_settings_cache_seconds: float = 5.0
     provider_timeout: float = 10.0  # seconds an adapter waits for a provider's answer
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     meta: MetaSettings = field(default_factory=MetaSettings)
@@ -171,6 +172,7 @@ class Settings:
             internal_invokers=tuple(s.strip() for s in invokers.split(",") if s.strip()),
             provider_timeout=_float(e, "PROVIDER_TIMEOUT_SECONDS", 10.0),
             delivery_lease_seconds=_int(e, "DELIVERY_LEASE_SECONDS", 120),
+            shop_settings_cache_seconds=_float(e, "SHOP_SETTINGS_CACHE_SECONDS", 5.0),
             twilio=TwilioSettings(
                 account_sid=_get(e, "TWILIO_ACCOUNT_SID"),
                 auth_token=_get(e, "TWILIO_AUTH_TOKEN"),
