@@ -63,4 +63,17 @@ else
   npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
   echo "$want" > node_modules/.installed.sha256
 fi
+# The security-rules tests' own packages (@firebase/rules-unit-testing); they run against the
+# Cloud Firestore emulator that ships with gcloud, and skip cleanly where it is missing.
+if [ -f tests/rules/package-lock.json ]; then
+  want="$(fingerprint tests/rules/package.json tests/rules/package-lock.json)"
+  if [ -d tests/rules/node_modules ] \
+      && [ "$(cat tests/rules/node_modules/.installed.sha256 2>/dev/null)" = "$want" ]; then
+    say "tests/rules/node_modules is up to date"
+  elif npm ci --prefix tests/rules --no-audit --no-fund --ignore-scripts --loglevel=error; then
+    echo "$want" > tests/rules/node_modules/.installed.sha256
+  else
+    say "could not install the rules-test packages; those tests will be skipped" >&2
+  fi
+fi
 say "ready"
