@@ -173,7 +173,13 @@ class Bridge:
 
 
 def _log(severity: str, message: str, **extra: Any) -> None:
-    line = {"severity": severity, "component": "firestore-bridge", "message": message, **extra}
+    line = {
+        "time": datetime.now(UTC).isoformat(),
+        "severity": severity,
+        "component": "firestore-bridge",
+        "message": message,
+        **extra,
+    }
     print(json.dumps(line, default=str), file=sys.stderr, flush=True)
 
 

@@ -42,7 +42,13 @@ const { values: args } = parseArgs({
 const log = (level, message, extra = {}) => {
   if (args.quiet && level === "DEBUG") return;
   process.stderr.write(
-    `${JSON.stringify({ severity: level, component: "firestore-bridge", message, ...extra })}\n`,
+    `${JSON.stringify({
+      time: new Date().toISOString(),
+      severity: level,
+      component: "firestore-bridge",
+      message,
+      ...extra,
+    })}\n`,
   );
 };
 
@@ -181,6 +187,7 @@ class Bridge {
     const time = after ? after.updateTime : new Date();
     const event = {
       id: randomUUID(),
+      publishedAt: Date.now(),
       project,
       database,
       path,
@@ -260,6 +267,7 @@ class Bridge {
         record.attempts = attempt + 1;
         let status = null;
         let error = null;
+        const sentAt = Date.now();
         try {
           const response = await fetch(url, {
             method: "POST",
@@ -276,7 +284,14 @@ class Bridge {
         if (status !== null && status < 300) {
           record.outcome = "delivered";
           this.stats.delivered += 1;
-          log("DEBUG", "event delivered", { id: event.id, subject: record.subject, status });
+          log("DEBUG", "event delivered", {
+            id: event.id,
+            subject: record.subject,
+            status,
+            attempt: attempt + 1,
+            queuedMs: sentAt - event.publishedAt,
+            responseMs: Date.now() - sentAt,
+          });
           return;
         }
         const retryable = status === null || status === 429 || status >= 500;
@@ -288,6 +303,7 @@ class Bridge {
           error,
           attempt: attempt + 1,
           retryable,
+          responseMs: Date.now() - sentAt,
         });
         if (!retryable) break;
       }
