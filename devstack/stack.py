@@ -40,7 +40,8 @@ import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_SERVER = ROOT / "devstack" / "firestore" / "server.mjs"
-TASKS_EMULATOR = ROOT / ".venv-tasks" / "bin" / "gcloud-tasks-emulator"
+TASKS_PYTHON = ROOT / ".venv-tasks" / "bin" / "python"
+TASKS_EMULATOR = ROOT / "devstack" / "tasks" / "emulator.py"  # the emulator, with fixes
 DEFAULT_PROJECT = "demo-shop"
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_LOCATION = "europe-west1"
@@ -590,14 +591,22 @@ class Stack:
     def _spawn_tasks(self) -> Child:
         from shared.queues import QUEUES  # noqa: PLC0415
 
-        if not TASKS_EMULATOR.exists():
-            raise StackError(f"{TASKS_EMULATOR} is missing: run scripts/setup.sh")
+        if not TASKS_PYTHON.exists():
+            raise StackError(f"{TASKS_PYTHON} is missing: run scripts/setup.sh")
         port = self.config.tasks_port or free_port(self.config.host)
         self.ports["tasks"] = port
         self.tasks_host = f"{self.config.host}:{port}"
         # The emulator retries a failed task without backoff; bound it like the real queue.
         retries = max(q.max_attempts for q in QUEUES) - 1
-        argv = [str(TASKS_EMULATOR), "start", "--port", str(port), "--max-retries", str(retries)]
+        argv = [
+            str(TASKS_PYTHON),
+            str(TASKS_EMULATOR),
+            "start",
+            "--port",
+            str(port),
+            "--max-retries",
+            str(retries),
+        ]
         for path in self.queue_paths():
             argv += ["--default-queue", path]
         return self._spawn("tasks", argv)

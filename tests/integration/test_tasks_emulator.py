@@ -29,6 +29,7 @@ class Receiver:
     def __init__(self) -> None:
         self.calls: list[dict[str, Any]] = []
         self.fail_first = 0
+        self.delay = 0.0
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,6 +38,7 @@ class Receiver:
                 receiver.calls.append(
                     {"at": time.time(), "headers": _lower(self.headers.items()), "body": body}
                 )
+                time.sleep(receiver.delay)
                 status = 503 if len(receiver.calls) <= receiver.fail_first else 200
                 self.send_response(status)
                 self.send_header("Content-Length", "0")
@@ -130,3 +132,29 @@ def test_a_failed_dispatch_is_retried_with_a_growing_retry_count(
     assert [c["headers"]["x-cloudtasks-taskretrycount"] for c in calls[:3]] == ["0", "1", "2"]
     time.sleep(0.5)
     assert len(receiver.calls) == 3  # accepted on the third attempt, then never again
+
+
+def test_a_purge_while_dispatching_does_not_stop_the_queue(
+    tasks_stack: Stack, receiver: Receiver
+) -> None:
+    """The emulator's dispatcher thread died on a task purged from under it (fixed in
+    devstack/tasks/emulator.py): the queue must keep dispatching after a purge."""
+    receiver.delay = 0.5
+    client = tasks_stack.tasks_client()
+    (parent,) = tasks_stack.queue_paths()
+    for n in range(3):
+        client.create_task(parent=parent, task=_task(receiver.url, f"slow-{n}"))
+    wait_for(lambda: receiver.calls, timeout=10, message="first dispatch")
+
+    tasks_stack.purge_queues()  # while the first one is still being answered
+    time.sleep(1.0)
+    receiver.delay = 0
+    client.create_task(parent=parent, task=_task(receiver.url, "after-purge"))
+
+    wait_for(
+        lambda: any(
+            json.loads(c["body"])["notificationId"] == "after-purge" for c in receiver.calls
+        ),
+        timeout=10,
+        message="a task created after the purge is dispatched",
+    )
