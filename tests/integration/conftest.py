@@ -50,8 +50,6 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         log_dir=tmp_path_factory.mktemp("stack-logs"),
         external_firestore=EXTERNAL_FIRESTORE,
         env_file=None,
-        # A function instance must not carry the previous test's shop settings past a reset.
-        extra_env={"SHOP_SETTINGS_CACHE_SECONDS": "0"},
     )
     with Stack(config) as running:
         yield running
