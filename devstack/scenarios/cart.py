@@ -25,7 +25,6 @@ from devstack.scenarios.stop import _firestore, _wait
 from devstack.stack import Stack
 from shared.carts.report import format_report, recovery_report
 from shared.carts.sweep import run_sweep
-from shared.pipeline.shop import TTL_SECONDS
 from shared.settings import Settings
 from shared.tasks import CloudTasksQueue
 
@@ -62,7 +61,8 @@ def run_cart_scenario(
     settings_ref = db.collection("settings").document("notifications")
     if (settings_ref.get().to_dict() or {}).get("quietHours") != {}:
         settings_ref.set({"quietHours": {}}, merge=True)  # the demo runs at any hour
-        time.sleep(TTL_SECONDS + 0.5)  # until every function process sees it
+        # until every function process sees it (their settings cache age, 0 on the stack)
+        time.sleep(float(stack.env.get("SHOP_SETTINGS_CACHE_SECONDS", "5")) + 0.5)
 
     say("Cart: Wanjiku (Nairobi, email, marketing accepted) left two items 3 hours ago")
     db.collection("customer_profiles").document(CUSTOMER_ID).set(

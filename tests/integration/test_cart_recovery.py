@@ -18,12 +18,10 @@ from devstack.fakes import FakeProvidersClient
 from devstack.stack import ROOT, Stack
 from shared.carts.discounts import code_problem
 from shared.carts.report import recovery_report
-from shared.pipeline.shop import TTL_SECONDS
 from tests.integration.cart_kit import Shop
 from tests.support.cloudevents import cloudevent_client, document_event, send_event
 
 H = timedelta(hours=1)
-SETTINGS_TTL = TTL_SECONDS + 0.5
 
 
 @pytest.fixture
@@ -198,7 +196,7 @@ def test_cart_sweep_target_answers_its_summary_and_the_reminder_arrives(
     Tasks queue, the deliver_notification process, the fake SMTP server."""
     email = shop.customer("gael")
     shop.abandon("cart-g", "gael", idle=3 * H)
-    time.sleep(SETTINGS_TTL)  # the delivery process sees this test's settings (no quiet hours)
+    # (the stack's function processes keep no settings cache: this test's settings apply now)
 
     refused = requests.get(functions["cart_sweep"], timeout=30)
     response = requests.post(functions["cart_sweep"], json={}, timeout=60)
