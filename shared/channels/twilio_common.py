@@ -18,11 +18,13 @@ state of a message whose response was just lost.
 from __future__ import annotations
 
 import logging
+import threading
 import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, ClassVar
 
 import requests
 from twilio.base.exceptions import TwilioRestException, TwilioServiceException
@@ -30,8 +32,8 @@ from twilio.http.http_client import TwilioHttpClient
 from twilio.http.response import Response
 from twilio.rest import Client
 
-from shared.channels.base import SendResult
-from shared.channels.errors import classify_transport, classify_twilio
+from shared.channels.base import OutboundMessage, SendResult
+from shared.channels.errors import ProviderNotConfiguredError, classify_transport, classify_twilio
 from shared.models import Provider
 from shared.settings import DEFAULT_TWILIO_API_BASE_URL, TwilioSettings
 
@@ -181,3 +183,45 @@ def find_previous_message(
         if matches(message.body):
             return result_from_message(message)
     return None
+
+
+@dataclass
+class TwilioSender:
+    """What the SMS and WhatsApp senders share: the lazily made client and the send itself.
+
+    Subclasses say whether their settings are complete (``configured``), what they need
+    otherwise (``missing``), and how a message becomes ``messages.create`` arguments.
+    """
+
+    settings: TwilioSettings
+    client: Client | None = None
+    timeout: float = DEFAULT_TIMEOUT
+    provider: Provider = field(default=Provider.TWILIO, init=False)
+    missing: ClassVar[str] = "Twilio credentials"
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def configured(self) -> bool:
+        raise NotImplementedError
+
+    def params(self, message: OutboundMessage) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def _client(self) -> Client:
+        if self.client is None:
+            with self._lock:
+                if self.client is None:
+                    if not self.configured():
+                        raise ProviderNotConfiguredError(
+                            f"Twilio needs {self.missing}", provider=Provider.TWILIO
+                        )
+                    self.client = make_twilio_client(self.settings, timeout=self.timeout)
+        return self.client
+
+    def send(self, message: OutboundMessage) -> SendResult:
+        params = self.params(message)
+        client = self._client()
+        with twilio_errors():
+            created = client.messages.create(**params)
+        return result_from_message(created)

@@ -10,26 +10,19 @@ Lost responses: ``find_previous`` lists recent messages to the same number (and 
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.channels.base import OutboundMessage, SendResult
-from shared.channels.errors import ProviderNotConfiguredError
 from shared.channels.twilio_common import (
-    DEFAULT_TIMEOUT,
+    TwilioSender,
     body_matcher,
     find_previous_message,
-    make_twilio_client,
-    result_from_message,
-    twilio_errors,
 )
-from shared.models import Provider
 from shared.settings import TwilioSettings
 
 if TYPE_CHECKING:
-    from twilio.rest import Client
+    pass
 
 
 def sms_params(message: OutboundMessage, settings: TwilioSettings) -> dict[str, Any]:
@@ -44,36 +37,18 @@ def sms_params(message: OutboundMessage, settings: TwilioSettings) -> dict[str, 
     return params
 
 
-@dataclass
-class TwilioSmsSender:
+class TwilioSmsSender(TwilioSender):
     """Sends SMS with an injected ``twilio.rest.Client`` (made from settings on first use)."""
 
-    settings: TwilioSettings
-    client: Client | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    provider: Provider = field(default=Provider.TWILIO, init=False)
+    missing = (
+        "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID"
+    )
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+    def configured(self) -> bool:
+        return self.settings.sms_configured
 
-    def _client(self) -> Client:
-        if self.client is None:
-            with self._lock:
-                if self.client is None:
-                    if not self.settings.sms_configured:
-                        raise ProviderNotConfiguredError(
-                            "Twilio SMS needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
-                            "TWILIO_SMS_FROM or TWILIO_MESSAGING_SERVICE_SID",
-                            provider=Provider.TWILIO,
-                        )
-                    self.client = make_twilio_client(self.settings, timeout=self.timeout)
-        return self.client
-
-    def send(self, message: OutboundMessage) -> SendResult:
-        client = self._client()
-        with twilio_errors():
-            created = client.messages.create(**sms_params(message, self.settings))
-        return result_from_message(created)
+    def params(self, message: OutboundMessage) -> dict[str, Any]:
+        return sms_params(message, self.settings)
 
     def find_previous(self, message: OutboundMessage, since: datetime) -> SendResult | None:
         return find_previous_message(

@@ -13,27 +13,22 @@ matches the body (free-form) or the template variables; see ``twilio_common``.
 from __future__ import annotations
 
 import json
-import threading
-from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.channels.base import OutboundMessage, SendResult
-from shared.channels.errors import ErrorKind, ProviderNotConfiguredError, provider_error
+from shared.channels.errors import ErrorKind, provider_error
 from shared.channels.twilio_common import (
-    DEFAULT_TIMEOUT,
+    TwilioSender,
     body_matcher,
     find_previous_message,
-    make_twilio_client,
-    result_from_message,
-    twilio_errors,
     variables_matcher,
 )
 from shared.models import Provider
 from shared.settings import TwilioSettings
 
 if TYPE_CHECKING:
-    from twilio.rest import Client
+    pass
 
 WHATSAPP_PREFIX = "whatsapp:"
 
@@ -72,37 +67,16 @@ def whatsapp_params(message: OutboundMessage, settings: TwilioSettings) -> dict[
     return params
 
 
-@dataclass
-class TwilioWhatsAppSender:
+class TwilioWhatsAppSender(TwilioSender):
     """Sends WhatsApp messages with an injected ``twilio.rest.Client`` (made lazily)."""
 
-    settings: TwilioSettings
-    client: Client | None = None
-    timeout: float = DEFAULT_TIMEOUT
-    provider: Provider = field(default=Provider.TWILIO, init=False)
+    missing = "TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and TWILIO_WHATSAPP_FROM"
 
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
+    def configured(self) -> bool:
+        return self.settings.whatsapp_configured
 
-    def _client(self) -> Client:
-        if self.client is None:
-            with self._lock:
-                if self.client is None:
-                    if not self.settings.whatsapp_configured:
-                        raise ProviderNotConfiguredError(
-                            "Twilio WhatsApp needs TWILIO_ACCOUNT_SID, TWILIO_AUTH_TOKEN and "
-                            "TWILIO_WHATSAPP_FROM",
-                            provider=Provider.TWILIO,
-                        )
-                    self.client = make_twilio_client(self.settings, timeout=self.timeout)
-        return self.client
-
-    def send(self, message: OutboundMessage) -> SendResult:
-        params = whatsapp_params(message, self.settings)
-        client = self._client()
-        with twilio_errors():
-            created = client.messages.create(**params)
-        return result_from_message(created)
+    def params(self, message: OutboundMessage) -> dict[str, Any]:
+        return whatsapp_params(message, self.settings)
 
     def find_previous(self, message: OutboundMessage, since: datetime) -> SendResult | None:
         if message.use_template and message.template is not None:
