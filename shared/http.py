@@ -25,7 +25,7 @@ def parse_json_object(raw: bytes, *, max_bytes: int = 64 * 1024) -> dict[str, An
         raise BadRequestError(f"body larger than {max_bytes} bytes")
     try:
         value = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError) as exc:
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:  # deep nesting recurses
         raise BadRequestError(f"body is not valid JSON: {exc}") from exc
     if not isinstance(value, dict):
         raise BadRequestError("body must be a JSON object")

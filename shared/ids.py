@@ -76,10 +76,14 @@ def discount_code(cart_id: str, secret: str, *, prefix: str = "", length: int = 
 
 def is_firestore_id(value: str) -> bool:
     """Whether ``value`` can be a Firestore document id."""
+    try:
+        size = len(value.encode())
+    except UnicodeEncodeError:  # a lone surrogate (JSON "\ud800") is no UTF-8 at all
+        return False
     return (
         bool(value)
         and "/" not in value
         and value not in {".", ".."}
         and not (value.startswith("__") and value.endswith("__"))
-        and len(value.encode()) <= 1500
+        and size <= 1500
     )

@@ -8,6 +8,7 @@ from shared.auth import CallerAuthError, verify_internal_caller
 from shared.entry import setup_logging
 from shared.errors import is_transient
 from shared.http import BadRequestError, Response, json_response, parse_json_object
+from shared.ids import is_firestore_id
 from shared.log import get_logger, log_context, trace_id_from_header
 from shared.settings import get_settings
 
@@ -50,7 +51,7 @@ def deliver_request(request: RequestLike) -> Response:
         notification_id = body.get("notificationId")
         if not isinstance(notification_id, str) or not notification_id.strip():
             raise BadRequestError("notificationId must be a non-empty string")
-        if "/" in notification_id or len(notification_id) > 1500:
+        if not is_firestore_id(notification_id):
             raise BadRequestError("notificationId is not a valid document id")
     except BadRequestError as exc:
         log.warning("rejected a delivery request: %s", exc)
