@@ -1,6 +1,6 @@
 # The two commands of the README: `make demo` and `make test`. Each sets everything up first.
 .DEFAULT_GOAL := help
-.PHONY: help setup lint typecheck pytest unit integration test demo dev
+.PHONY: help setup lint typecheck pytest unit integration test demo dev bench
 
 VENV := .venv/bin
 PYTEST_ARGS ?=
@@ -10,6 +10,7 @@ help:
 	@echo "make demo   setup + the local stack + a scripted scenario, printed as tables"
 	@echo "make dev    setup + the local stack until Ctrl-C (env in .devstack/env)"
 	@echo "make unit   setup + unit tests only (no stack)"
+	@echo "make bench  setup + the benchmarks (bench/README.md): one table of ratios vs targets"
 
 setup:
 	@bash scripts/setup.sh
@@ -41,3 +42,6 @@ demo: setup
 
 dev: setup
 	$(VENV)/python -m devstack.stack up
+
+bench: setup
+	$(VENV)/python -m bench
