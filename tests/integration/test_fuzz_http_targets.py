@@ -253,7 +253,9 @@ def test_a_deeply_nested_json_body_is_refused_with_400(
 
 
 @pytest.mark.parametrize(
-    "notification_id", [".", "..", "__x__", "\ud800", "é" * 800, "x" * 1501], ids=repr
+    "notification_id",
+    [".", "..", "__x__", "\ud800", "é" * 800, "x" * 1501],
+    ids=["dot", "dot-dot", "reserved", "lone-surrogate", "1600-utf8-bytes", "1501-chars"],
 )
 def test_a_notification_id_firestore_cannot_hold_is_refused_with_400(
     internal: dict[str, FlaskClient], notification_id: str
