@@ -158,6 +158,19 @@ def _rejected(exc: WebhookRejectedError, *, missing_status: int) -> Response:
     return _text("forbidden", 403)
 
 
+def _signed_twilio_form(request: RequestLike, deps: Deps, target: str) -> dict[str, str] | Response:
+    """The form of a Twilio webhook whose signature checks out, or the refusal to answer."""
+    try:
+        return verify_twilio(
+            raw_request(request),
+            deps.settings.twilio.auth_token,
+            public_base_url=deps.settings.public_base_url,
+            target=target,
+        )
+    except WebhookRejectedError as exc:
+        return _rejected(exc, missing_status=403)
+
+
 def _guarded(what: str, work: Callable[[], T]) -> tuple[T | None, bool]:
     """Run the work of one signed record: (result, transient failure?). Bugs are logged."""
     try:
@@ -182,16 +195,9 @@ def twilio_status_response(request: RequestLike, deps: Deps | None = None) -> Re
         if request.method != "POST":
             return _text("method not allowed", 405)
         deps = deps or Deps()
-        try:
-            raw = raw_request(request)
-            form = verify_twilio(
-                raw,
-                deps.settings.twilio.auth_token,
-                public_base_url=deps.settings.public_base_url,
-                target="twilio_status",
-            )
-        except WebhookRejectedError as exc:
-            return _rejected(exc, missing_status=403)
+        form = _signed_twilio_form(request, deps, "twilio_status")
+        if isinstance(form, tuple):
+            return form
         update = payloads.twilio_status(form)
         if update is None:
             log.warning("a signed status callback without MessageSid or MessageStatus")
@@ -211,16 +217,9 @@ def twilio_inbound_response(request: RequestLike, deps: Deps | None = None) -> R
         if request.method != "POST":
             return _text("method not allowed", 405)
         deps = deps or Deps()
-        try:
-            raw = raw_request(request)
-            form = verify_twilio(
-                raw,
-                deps.settings.twilio.auth_token,
-                public_base_url=deps.settings.public_base_url,
-                target="twilio_inbound",
-            )
-        except WebhookRejectedError as exc:
-            return _rejected(exc, missing_status=403)
+        form = _signed_twilio_form(request, deps, "twilio_inbound")
+        if isinstance(form, tuple):
+            return form
         message = payloads.twilio_inbound(form)
         if message is None:
             log.warning("a signed inbound webhook without MessageSid or From")
