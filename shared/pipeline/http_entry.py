@@ -30,7 +30,10 @@ def _retry_count(headers: Any) -> int | None:
         return None
 
 
-def _refuse_stranger(request: RequestLike) -> Response | None:
+def _refuse(request: RequestLike) -> Response | None:
+    """The answer to a request an internal target does not take: not a POST, or a stranger."""
+    if request.method != "POST":
+        return json_response({"error": "method not allowed"}, 405)
     try:
         verify_internal_caller(request.headers.get("Authorization"), get_settings())
     except CallerAuthError as exc:
@@ -41,9 +44,7 @@ def _refuse_stranger(request: RequestLike) -> Response | None:
 
 def deliver_request(request: RequestLike) -> Response:
     setup_logging()
-    if request.method != "POST":
-        return json_response({"error": "method not allowed"}, 405)
-    refused = _refuse_stranger(request)
+    refused = _refuse(request)
     if refused is not None:
         return refused
     try:
@@ -72,9 +73,7 @@ def deliver_request(request: RequestLike) -> Response:
 
 def sweep_request(request: RequestLike) -> Response:
     setup_logging()
-    if request.method != "POST":
-        return json_response({"error": "method not allowed"}, 405)
-    refused = _refuse_stranger(request)
+    refused = _refuse(request)
     if refused is not None:
         return refused
     from shared.carts.sweep import run_sweep  # noqa: PLC0415 - only cart_sweep needs it
