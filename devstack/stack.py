@@ -80,6 +80,23 @@ FAKE_CREDENTIALS: dict[str, str] = {
     "SMTP_FROM": "Repair Shop <shop@example.com>",
 }
 
+
+def fake_credential_flags() -> list[str]:
+    """The ``python -m devstack.fakes`` flags that give the fakes the functions' credentials."""
+    return [
+        "--twilio-account-sid",
+        FAKE_CREDENTIALS["TWILIO_ACCOUNT_SID"],
+        "--twilio-auth-token",
+        FAKE_CREDENTIALS["TWILIO_AUTH_TOKEN"],
+        "--meta-token",
+        FAKE_CREDENTIALS["META_WHATSAPP_TOKEN"],
+        "--meta-app-secret",
+        FAKE_CREDENTIALS["META_APP_SECRET"],
+        "--meta-phone-number-id",
+        FAKE_CREDENTIALS["META_PHONE_NUMBER_ID"],
+    ]
+
+
 # Variables a function must never inherit from the developer's shell (real credentials, a
 # production project): the stack sets its own or leaves them unset.
 _SCRUBBED_PREFIXES = ("TWILIO_", "META_", "SMTP_", "TASKS_", "FCM_", "INTERNAL_")
@@ -645,16 +662,7 @@ class Stack:
             str(http_port),
             "--smtp-port",
             str(smtp_port),
-            "--twilio-account-sid",
-            FAKE_CREDENTIALS["TWILIO_ACCOUNT_SID"],
-            "--twilio-auth-token",
-            FAKE_CREDENTIALS["TWILIO_AUTH_TOKEN"],
-            "--meta-token",
-            FAKE_CREDENTIALS["META_WHATSAPP_TOKEN"],
-            "--meta-app-secret",
-            FAKE_CREDENTIALS["META_APP_SECRET"],
-            "--meta-phone-number-id",
-            FAKE_CREDENTIALS["META_PHONE_NUMBER_ID"],
+            *fake_credential_flags(),
             "--fcm-project",
             cfg.project,
         ]
