@@ -30,9 +30,9 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench.infra import BARE_SOURCE, Services, base_env, write_all
+from devstack.config import FAKE_CREDENTIALS, ROOT
 from devstack.eventarc import document_event
 from devstack.fakes.signing import meta_signature, twilio_signature
-from devstack.stack import FAKE_CREDENTIALS, ROOT
 
 PROJECT = "bench-coldstart"
 PROBE = ROOT / "bench" / "coldstart_probe.py"

@@ -1,9 +1,8 @@
 """What the benchmarks run on: a bare Firestore emulator, the fake providers, function processes.
 
-The emulator is ``tests/integration/bulk_firestore.mjs``: the local stack's emulator library
-(same reads, queries and write semantics) without the trigger bridge and with O(1) inserts, so
-seeding 10,000 carts takes seconds and a collection's size does not slow each write down. Every
-benchmark uses a project of its own on it, so their data never mix. The fakes are
+The emulator is the local stack's, Google's Cloud Firestore emulator, without triggers or rules
+(the benchmarks drive the handlers themselves). Every benchmark uses a project of its own on it,
+so their data never mix. The fakes are
 ``python -m devstack.fakes`` in their own process; functions are ``functions-framework``
 processes started the way the local stack starts them. Everything binds loopback ports chosen
 by the kernel and is stopped (process groups, SIGTERM then SIGKILL) when the ``with`` ends.
@@ -16,7 +15,7 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,19 +23,12 @@ from typing import Any
 
 import requests
 
-from devstack.stack import (
-    FAKE_CREDENTIALS,
-    ROOT,
-    Child,
-    StackError,
-    fake_credential_flags,
-    firestore_client_for,
-    listening_socket,
-    stop_children,
-)
+from devstack.config import FAKE_CREDENTIALS, ROOT, fake_credential_flags
+from devstack.firestore.emulator import client_for
+from devstack.firestore.start import start_emulator
+from devstack.process import Child, StackError, listening_socket, stop_children
 
 HOST = "127.0.0.1"
-BULK_EMULATOR = ROOT / "tests" / "integration" / "bulk_firestore.mjs"
 BARE_SOURCE = ROOT / "bench" / "bare_endpoint.py"
 STARTUP_TIMEOUT = 60.0
 
@@ -50,7 +42,7 @@ class Services:
     fakes: dict[str, Any] = field(default_factory=dict)
     children: list[Child] = field(default_factory=list)
 
-    def spawn(self, name: str, argv: list[str], **kwargs: Any) -> Child:
+    def spawn(self, name: str, argv: Sequence[str], **kwargs: Any) -> Child:
         env = kwargs.pop("env", None) or base_env()
         child = Child(name, argv, env=env, log_path=self.log_dir / f"{name}.log", **kwargs)
         self.children.append(child)
@@ -59,7 +51,7 @@ class Services:
 
     def client(self, project: str) -> Any:
         """A real ``google.cloud.firestore.Client`` on the emulator, for ``project``."""
-        return firestore_client_for(self.firestore_host, project)
+        return client_for(self.firestore_host, project)
 
     def provider_env(self) -> dict[str, str]:
         """The variables that point the functions' adapters at the fakes (every provider)."""
@@ -150,12 +142,6 @@ def services(log_dir: Path | None = None) -> Iterator[Services]:
     tmp = Path(tempfile.mkdtemp(prefix="bench-logs-")) if log_dir is None else log_dir
     running = Services(log_dir=tmp)
     try:
-        emulator = running.spawn(
-            "firestore",
-            ["node", str(BULK_EMULATOR), "--host", HOST],
-            ready_json=True,
-            stdin_pipe=True,
-        )
         fakes = running.spawn(
             "fakes",
             [
@@ -172,8 +158,9 @@ def services(log_dir: Path | None = None) -> Iterator[Services]:
             ],
             ready_json=True,
         )
-        ready = emulator.wait_ready_line(STARTUP_TIMEOUT)
-        running.firestore_host = str(ready["firestore"])
+        _, running.firestore_host = start_emulator(
+            running.spawn, running.children.remove, host=HOST, timeout=STARTUP_TIMEOUT
+        )
         running.fakes = fakes.wait_ready_line(STARTUP_TIMEOUT)
         yield running
     finally:
@@ -282,8 +269,7 @@ class RpcCounter:
 
 
 def write_all(db: Any, docs: list[tuple[str, str, dict[str, Any]]]) -> None:
-    """Batched commits of up to 500 writes (``Commit`` works on the emulator, ``BatchWrite``
-    does not)."""
+    """Batched commits of up to 500 writes."""
     for start in range(0, len(docs), 500):
         batch = db.batch()
         for collection, doc_id, data in docs[start : start + 500]:

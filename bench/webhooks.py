@@ -23,8 +23,8 @@ from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from bench.infra import BARE_SOURCE, Services, cpu_seconds, group_cpu_seconds, write_all
+from devstack.config import FAKE_CREDENTIALS, ROOT
 from devstack.fakes.signing import TWILIO_SIGNATURE_HEADER, twilio_signature
-from devstack.stack import FAKE_CREDENTIALS, ROOT
 
 PROJECT = "bench-webhooks"
 Request = tuple[str, bytes, dict[str, str]]  # path, body, headers

@@ -1,8 +1,8 @@
 """``make demo``: the local stack, scripted scenarios, and tables of what customers received.
 
 Each scenario is a function of a ``Demo`` (the running stack, a Firestore client, ``say``) that
-writes documents as the shop's app would; the bridge, the functions, Cloud Tasks and the fake
-providers do the rest. Add a scenario by appending to ``SCENARIOS``.
+writes documents as the shop's app would; the emulator's triggers, the functions, Cloud Tasks and
+the fake providers do the rest. Add a scenario by appending to ``SCENARIOS``.
 
 Run: ``python -m devstack.demo`` (``--keep`` leaves the stack up until Ctrl-C afterwards).
 """
@@ -18,8 +18,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from devstack.config import StackConfig
+from devstack.process import StackError
 from devstack.report import print_report
-from devstack.stack import Stack, StackConfig, StackError
+from devstack.stack import Stack
 
 # gRPC's C core logs an INFO line for every channel the emulators close at shutdown.
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
@@ -39,11 +41,11 @@ class Demo:
         print(f"\n>>> {text}", flush=True)
 
     def settle(self, timeout: float = 20.0) -> bool:
-        """Until the bridge is idle, no task is due and no notification is mid-delivery."""
+        """Until every trigger event is delivered, no task is due and nothing is mid-delivery."""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if (
-                self.stack.wait_bridge_idle(max(1.0, deadline - time.monotonic()))
+                self.stack.flush_triggers(max(1.0, deadline - time.monotonic()))
                 and not self._tasks_due()
                 and not self._in_flight()
             ):
@@ -191,9 +193,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 scenario(demo)
             print_report(stack.fakes_client(), demo.db)
             demo.db.close()
-            stats = stack.bridge_stats()
+            stats = stack.trigger_stats()
             print(
-                f"\nbridge: {stats.get('delivered', 0)} events delivered, "
+                f"\ntriggers: {stats.get('delivered', 0)} events delivered, "
                 f"{stats.get('failed', 0)} failed; logs in {stack.log_dir}"
             )
             if args.keep:

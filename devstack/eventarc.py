@@ -1,7 +1,7 @@
 """Firestore CloudEvents exactly as Eventarc sends them, built from Python dicts.
 
-Used by the Python trigger bridge (when the developer brings their own emulator) and by the tests'
-``tests/support/cloudevents.py``. Binary mode: ``ce-*`` headers and a
+Used by the tests (``tests/support/cloudevents.py``), the bench and the trigger router (its
+field-path quoting). Binary mode: ``ce-*`` headers and a
 ``google.events.cloud.firestore.v1.DocumentEventData`` protobuf body; the same data in its JSON
 form is available for the ``application/json`` encoding.
 """

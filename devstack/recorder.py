@@ -1,11 +1,11 @@
-"""A recording CloudEvent target: the stand-in function that checks what the bridge sends.
+"""A recording CloudEvent target: the stand-in function that checks what reaches a function.
 
 Run as any target (``functions-framework --source devstack/recorder.py --target record_event
 --signature-type cloudevent``). Each event is decoded with the production decoder
 (``shared.events.decode_document_change``) and appended as one JSON line to ``RECORDER_FILE``,
 with its raw ``ce-*`` attributes. ``RECORDER_FAIL_FIRST=N`` (or the number in the file
 ``$RECORDER_FILE.fail``, read on every request so a test can switch it on and off) answers 500 to
-the first N deliveries of each event id, to watch the bridge retry.
+the first N deliveries of each event id, to watch the router retry.
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
 """The local stack: real emulators, fake providers and every function, started and stopped as one.
 
-Order: the Firestore emulator with its trigger bridge (or the developer's own emulator plus the
-Python bridge), the Cloud Tasks emulator with the queues of ``shared/queues.py``, the fake
-providers, then one functions-framework process per target. Each child runs in its own process
-group and dies with the orchestrator (``stop()`` on exit, exception, SIGINT, SIGTERM; the kernel's
-parent-death signal if the orchestrator is killed outright).
+Order: the trigger router (the Firestore emulator needs its address), Google's Cloud Firestore
+emulator with ``firestore.rules`` and the triggers registered (or a developer's own emulator),
+the Cloud Tasks emulator with the queues of ``shared/queues.py``, the fake providers, then one
+functions-framework process per target. Each child runs in its own process group and dies with
+the orchestrator (``devstack.process``).
 
 From code and tests::
 
@@ -18,84 +18,45 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
-import queue
 import shlex
-import shutil
 import signal
 import socket
-import subprocess
 import sys
 import threading
 import time
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType, TracebackType
-from typing import IO, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-NODE_SERVER = ROOT / "devstack" / "firestore" / "server.mjs"
+from devstack import firebase_json
+from devstack.config import (
+    FAKE_CREDENTIALS,
+    HTTP,
+    ROOT,
+    StackConfig,
+    fake_credential_flags,
+    main_functions,
+)
+from devstack.firestore import emulator
+from devstack.firestore.router import BARRIER_COLLECTION, BARRIER_TRIGGER
+from devstack.firestore.start import start_emulator
+from devstack.process import (
+    Child,
+    StackError,
+    listening_socket,
+    port_is_free,
+    stop_children,
+    wait_http,
+)
+from devstack.tasks.queues import ensure_queues, queue_paths, tasks_argv
+
 TASKS_PYTHON = ROOT / ".venv-tasks" / "bin" / "python"
-TASKS_EMULATOR = ROOT / "devstack" / "tasks" / "emulator.py"  # the emulator, with fixes
-DEFAULT_PROJECT = "demo-shop"
-DEFAULT_HOST = "127.0.0.1"
-DEFAULT_LOCATION = "europe-west1"
-
-CLOUDEVENT = "cloudevent"
-HTTP = "http"
-
-# Every target of main.py and how it is triggered.
-TARGETS: dict[str, str] = {
-    "on_ticket_written": CLOUDEVENT,
-    "on_order_written": CLOUDEVENT,
-    "on_cart_written": CLOUDEVENT,
-    "deliver_notification": HTTP,
-    "cart_sweep": HTTP,
-    "twilio_inbound": HTTP,
-    "twilio_status": HTTP,
-    "meta_webhook": HTTP,
-}
-# Eventarc triggers: collection -> target.
-TRIGGERS: dict[str, str] = {
-    "tickets": "on_ticket_written",
-    "orders": "on_order_written",
-    "carts": "on_cart_written",
-}
-
-# Credentials the fakes accept and the functions use: fixed, local, not secret.
-FAKE_CREDENTIALS: dict[str, str] = {
-    "TWILIO_ACCOUNT_SID": "AC" + "0" * 30 + "01",
-    "TWILIO_AUTH_TOKEN": "devstack-twilio-auth-token",
-    "TWILIO_SMS_FROM": "+15005550006",
-    "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
-    "META_WHATSAPP_TOKEN": "devstack-meta-token",
-    "META_PHONE_NUMBER_ID": "106540352242922",
-    "META_APP_SECRET": "devstack-meta-app-secret",
-    "META_VERIFY_TOKEN": "devstack-meta-verify-token",
-    "SMTP_FROM": "Repair Shop <shop@example.com>",
-}
-
-
-def fake_credential_flags() -> list[str]:
-    """The ``python -m devstack.fakes`` flags that give the fakes the functions' credentials."""
-    return [
-        "--twilio-account-sid",
-        FAKE_CREDENTIALS["TWILIO_ACCOUNT_SID"],
-        "--twilio-auth-token",
-        FAKE_CREDENTIALS["TWILIO_AUTH_TOKEN"],
-        "--meta-token",
-        FAKE_CREDENTIALS["META_WHATSAPP_TOKEN"],
-        "--meta-app-secret",
-        FAKE_CREDENTIALS["META_APP_SECRET"],
-        "--meta-phone-number-id",
-        FAKE_CREDENTIALS["META_PHONE_NUMBER_ID"],
-    ]
-
 
 # Variables a function must never inherit from the developer's shell (real credentials, a
 # production project): the stack sets its own or leaves them unset.
@@ -113,299 +74,6 @@ _SCRUBBED = {
     "WHATSAPP_PROVIDER",
 }
 
-# Sets PR_SET_PDEATHSIG, then execs the real command: a child whose orchestrator is killed
-# outright (SIGKILL, OOM) receives SIGTERM instead of living on as an orphan (Linux only).
-# With a listening socket's fd (argv[2] >= 0) it hands the socket over the way systemd does
-# (fd 3, LISTEN_FDS, LISTEN_PID), which gunicorn (functions-framework's server) adopts: the
-# port is bound by the orchestrator and never free for another process to take in between.
-_LAUNCHER = """
-import ctypes, os, signal, sys
-try:
-    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))
-except Exception:
-    pass
-if os.getppid() != int(sys.argv[1]):
-    sys.exit(0)
-fd = int(sys.argv[2])
-if fd >= 0:
-    if fd != 3:
-        os.dup2(fd, 3)
-        os.close(fd)
-    os.set_inheritable(3, True)
-    os.environ["LISTEN_FDS"] = "1"
-    os.environ["LISTEN_PID"] = str(os.getpid())
-os.execvp(sys.argv[3], sys.argv[3:])
-"""
-
-
-class StackError(RuntimeError):
-    """A service of the local stack failed to start or answer."""
-
-
-def listening_socket(host: str, port: int = 0) -> socket.socket:
-    """A TCP socket bound to ``host:port`` (0: a free port) and listening."""
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.bind((host, port))
-        sock.listen(128)
-    except OSError as exc:
-        sock.close()
-        raise StackError(f"cannot listen on {host}:{port}: {exc}") from exc
-    return sock
-
-
-def free_port(host: str = DEFAULT_HOST) -> int:
-    """A port free right now on ``host`` (the kernel's pick; another process may take it later)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass(frozen=True)
-class FunctionSpec:
-    """One functions-framework process."""
-
-    name: str
-    signature: str
-    source: Path = ROOT / "main.py"
-    target: str | None = None
-    env: Mapping[str, str] = field(default_factory=dict)
-
-    @property
-    def entry_point(self) -> str:
-        return self.target or self.name
-
-
-def main_functions(names: Sequence[str] | None = None) -> tuple[FunctionSpec, ...]:
-    """Specs for the targets of ``main.py`` (all of them by default)."""
-    chosen = list(TARGETS) if names is None else list(names)
-    unknown = [n for n in chosen if n not in TARGETS]
-    if unknown:
-        raise ValueError(f"unknown targets {unknown}; known: {sorted(TARGETS)}")
-    return tuple(FunctionSpec(n, TARGETS[n]) for n in chosen)
-
-
-def _env_int(env: Mapping[str, str], name: str) -> int:
-    value = env.get(name, "").strip()
-    return int(value) if value else 0
-
-
-@dataclass(frozen=True)
-class StackConfig:
-    """What to start and on which ports (0: a free port). ``from_env`` reads ``DEVSTACK_*``."""
-
-    project: str = DEFAULT_PROJECT
-    host: str = DEFAULT_HOST
-    firestore_port: int = 0
-    admin_port: int = 0
-    tasks_port: int = 0
-    fakes_http_port: int = 0
-    fakes_smtp_port: int = 0
-    function_ports: Mapping[str, int] = field(default_factory=dict)
-    functions: tuple[FunctionSpec, ...] = field(default_factory=main_functions)
-    triggers: Mapping[str, str] = field(default_factory=lambda: dict(TRIGGERS))
-    tasks: bool = True
-    fakes: bool = True
-    fakes_auto_callbacks: bool = False
-    external_firestore: str | None = None
-    tasks_location: str = DEFAULT_LOCATION
-    whatsapp_provider: str = "twilio"
-    default_country: str = "FR"
-    registration_url: str = "https://shop.example.com/register"
-    extra_env: Mapping[str, str] = field(default_factory=dict)
-    log_dir: Path | None = None
-    env_file: Path | None = None
-    startup_timeout: float = 90.0
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> StackConfig:
-        """Ports and options from ``DEVSTACK_*`` variables; an external emulator from
-        ``FIRESTORE_EMULATOR_HOST``. Keyword arguments win over the environment."""
-        env = os.environ if environ is None else environ
-        ports: dict[str, int] = {}
-        for item in env.get("DEVSTACK_FUNCTION_PORTS", "").split(","):
-            if "=" in item:
-                name, _, port = item.partition("=")
-                ports[name.strip()] = int(port)
-        names = [n.strip() for n in env.get("DEVSTACK_FUNCTIONS", "").split(",") if n.strip()]
-        log_dir = env.get("DEVSTACK_LOG_DIR")
-        values: dict[str, Any] = {
-            "project": env.get("DEVSTACK_PROJECT") or DEFAULT_PROJECT,
-            "host": env.get("DEVSTACK_HOST") or DEFAULT_HOST,
-            "firestore_port": _env_int(env, "DEVSTACK_FIRESTORE_PORT"),
-            "admin_port": _env_int(env, "DEVSTACK_ADMIN_PORT"),
-            "tasks_port": _env_int(env, "DEVSTACK_TASKS_PORT"),
-            "fakes_http_port": _env_int(env, "DEVSTACK_FAKES_HTTP_PORT"),
-            "fakes_smtp_port": _env_int(env, "DEVSTACK_FAKES_SMTP_PORT"),
-            "function_ports": ports,
-            "functions": main_functions(names or None),
-            "external_firestore": env.get("FIRESTORE_EMULATOR_HOST") or None,
-            "tasks_location": env.get("DEVSTACK_TASKS_LOCATION") or DEFAULT_LOCATION,
-            "whatsapp_provider": env.get("DEVSTACK_WHATSAPP_PROVIDER") or "twilio",
-            "log_dir": Path(log_dir) if log_dir else None,
-        }
-        values.update(overrides)
-        return cls(**values)
-
-
-class Child:
-    """A child process in its own process group, its output in a log file."""
-
-    def __init__(
-        self,
-        name: str,
-        argv: Sequence[str],
-        *,
-        env: Mapping[str, str],
-        log_path: Path,
-        ready_json: bool = False,
-        stdin_pipe: bool = False,
-        listener: socket.socket | None = None,
-    ) -> None:
-        self.name = name
-        self.listener = listener
-        self.argv = list(argv)
-        self.env = dict(env)
-        self.log_path = log_path
-        self.ready_json = ready_json
-        self.stdin_pipe = stdin_pipe
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._lines: queue.Queue[dict[str, Any] | None] = queue.Queue()
-        self._log: IO[bytes] | None = None
-
-    def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("ab")
-        self._log.write(f"$ {shlex.join(self.argv)}\n".encode())
-        self._log.flush()
-        fd = self.listener.fileno() if self.listener is not None else -1
-        launcher = [sys.executable, "-c", _LAUNCHER, str(os.getpid()), str(fd)]
-        try:
-            self.proc = subprocess.Popen(
-                [*launcher, *self.argv],
-                cwd=ROOT,
-                env=self.env,
-                stdin=subprocess.PIPE if self.stdin_pipe else subprocess.DEVNULL,
-                stdout=subprocess.PIPE if self.ready_json else self._log,
-                stderr=self._log,
-                start_new_session=True,
-                pass_fds=(fd,) if fd >= 0 else (),
-            )
-        except OSError as exc:
-            raise StackError(f"{self.name}: cannot run {self.argv[0]}: {exc}") from exc
-        finally:
-            if self.listener is not None:
-                self.listener.close()  # the child has its own copy
-        if self.ready_json:
-            threading.Thread(target=self._pump, daemon=True, name=f"{self.name}-out").start()
-
-    def _pump(self) -> None:
-        assert self.proc is not None
-        assert self.proc.stdout is not None
-        assert self._log is not None
-        found = False
-        for raw in self.proc.stdout:
-            with contextlib.suppress(ValueError):  # log closed at stop
-                self._log.write(raw)
-                self._log.flush()
-            if found:
-                continue
-            with contextlib.suppress(ValueError):
-                line = json.loads(raw)
-                if isinstance(line, dict):
-                    found = True
-                    self._lines.put(line)
-        self._lines.put(None)
-
-    def wait_ready_line(self, timeout: float) -> dict[str, Any]:
-        """The first JSON object the child prints on stdout (its "ready" line)."""
-        try:
-            line = self._lines.get(timeout=timeout)
-        except queue.Empty:
-            msg = f"{self.name} did not get ready in {timeout:.0f}s; {self.hint()}"
-            raise StackError(msg) from None
-        if line is None:
-            raise StackError(f"{self.name} exited before it was ready; {self.hint()}")
-        return line
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc else None
-
-    def alive(self) -> bool:
-        return self.proc is not None and self.proc.poll() is None
-
-    def hint(self) -> str:
-        return f"see {self.log_path}:\n{tail(self.log_path)}"
-
-    def signal_group(self, sig: int) -> bool:
-        """Signal the whole process group; False when it is gone."""
-        if self.proc is None:
-            return False
-        try:
-            os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            return False
-        return True
-
-    def group_alive(self) -> bool:
-        if self.proc is None:
-            return False
-        self.proc.poll()  # reap the leader so a zombie does not count
-        return self.signal_group(0)
-
-    def close_log(self) -> None:
-        if self.proc is not None:
-            for stream in (self.proc.stdin, self.proc.stdout):
-                if stream is not None:
-                    with contextlib.suppress(OSError):
-                        stream.close()
-        if self._log is not None:
-            self._log.close()
-
-
-def tail(path: Path, lines: int = 15) -> str:
-    try:
-        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
-    except OSError:
-        return "(no log)"
-
-
-def stop_children(children: Sequence[Child], timeout: float = 8.0) -> None:
-    """SIGTERM every group, wait, SIGKILL what is left, reap: nothing survives."""
-    for child in reversed(children):
-        child.signal_group(signal.SIGTERM)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and any(c.group_alive() for c in children):
-        time.sleep(0.05)
-    for child in children:
-        if child.group_alive():
-            child.signal_group(signal.SIGKILL)
-    for child in children:
-        if child.proc is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.proc.wait(timeout=5)
-        end = time.monotonic() + 5
-        while child.group_alive() and time.monotonic() < end:
-            time.sleep(0.05)
-        child.close_log()
-
-
-def _wait_http(url: str, child: Child, timeout: float) -> None:
-    """Until ``url`` answers anything at all (a 404 or 405 is an answer), while ``child`` lives."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if not child.alive():
-            raise StackError(f"{child.name} exited during start-up; {child.hint()}")
-        try:
-            requests.get(url, timeout=2)
-        except requests.RequestException:
-            time.sleep(0.1)
-            continue
-        return
-    raise StackError(f"{child.name} did not answer {url} in {timeout:.0f}s; {child.hint()}")
-
 
 class Stack:
     """Start with ``start()`` (or ``with Stack(...)``), stop with ``stop()``. See module doc."""
@@ -417,7 +85,7 @@ class Stack:
         self.ports: dict[str, int] = {}
         self.env: dict[str, str] = {}
         self.firestore_host: str | None = None
-        self.admin_url: str | None = None
+        self.router_url: str | None = None
         self.tasks_host: str | None = None
         self.fakes: dict[str, Any] = {}
         self.log_dir = self.config.log_dir or (
@@ -482,32 +150,26 @@ class Stack:
             port = int(listener.getsockname()[1])
             self.ports[spec.name] = port
             self.urls[spec.name] = f"http://{host}:{port}/{spec.name}"
-        targets = {
-            coll: self.urls[name] for coll, name in cfg.triggers.items() if name in self.urls
-        }
 
-        firestore = self._spawn_firestore(targets)
-        tasks = self._spawn_tasks() if cfg.tasks else None
+        router = self._spawn_router()
         fakes = self._spawn_fakes() if cfg.fakes else None
-
-        ready = firestore.wait_ready_line(cfg.startup_timeout)
-        self.firestore_host = str(ready["firestore"])
-        self.admin_url = str(ready["admin"])
-        self.ports["firestore"] = int(self.firestore_host.rsplit(":", 1)[1])
-        self.ports["firestore-admin"] = int(self.admin_url.rsplit(":", 1)[1])
+        self.router_url = str(router.wait_ready_line(cfg.startup_timeout)["url"])
+        self.ports["router"] = urlsplit(self.router_url).port or 0
+        self._start_firestore()
+        tasks = self._spawn_tasks() if cfg.tasks else None
         if fakes is not None:
             self.fakes = fakes.wait_ready_line(cfg.startup_timeout)
             self.ports["fakes-http"] = urlsplit(str(self.fakes["http_url"])).port or 0
             self.ports["fakes-smtp"] = int(self.fakes["smtp_port"])
         if tasks is not None:
-            self._wait_tasks_with_retries(tasks)
+            self._start_tasks(tasks)
 
         self.env = self._function_env()
         started = [(spec, self._spawn_function(spec)) for spec in cfg.functions]
         for spec, child in started:
             base = f"http://{host}:{self.ports[spec.name]}"
             probe = "/robots.txt" if spec.signature == HTTP else "/"
-            _wait_http(base + probe, child, cfg.startup_timeout)
+            wait_http(base + probe, child, cfg.startup_timeout)
         if cfg.env_file is not None:
             self.write_env_file(cfg.env_file)
 
@@ -531,126 +193,85 @@ class Stack:
         )
         return env
 
-    def _spawn_firestore(self, targets: Mapping[str, str]) -> Child:
+    def _spawn_router(self) -> Child:
+        listener = listening_socket(self.config.host, self.config.router_port)
+        argv = [sys.executable, "-m", "devstack.firestore.router", "--host", self.config.host]
+        return self._spawn("trigger-router", argv, ready_json=True, listener=listener)
+
+    def _start_firestore(self) -> None:
+        """The emulator (ours, or the developer's), its triggers, and the router told of it."""
         cfg = self.config
-        target_args = [
-            arg for coll, url in targets.items() for arg in ("--target", f"{coll}={url}")
-        ]
         if cfg.external_firestore:
-            ext_host, _, ext_port = cfg.external_firestore.rpartition(":")
-            try:
-                socket.create_connection((ext_host or "127.0.0.1", int(ext_port)), 2).close()
-            except (OSError, ValueError) as exc:
-                raise StackError(
-                    f"FIRESTORE_EMULATOR_HOST={cfg.external_firestore} is set but nothing answers"
-                    " there; unset it to let the stack start its own emulator"
-                ) from exc
-            env = self._base_env()
-            env["FIRESTORE_EMULATOR_HOST"] = cfg.external_firestore
-            argv = [
-                sys.executable,
-                "-m",
-                "devstack.firestore_bridge",
-                "--project",
-                cfg.project,
-                "--host",
-                cfg.host,
-                "--admin-port",
-                str(cfg.admin_port),
-                "--location",
-                cfg.tasks_location,
-                *target_args,
-            ]
-            return self._spawn("firestore-bridge", argv, env=env, ready_json=True)
-        node = shutil.which("node")
-        if node is None:
-            raise StackError("node is not on PATH: install Node.js 18+ (see docs/local-stack.md)")
-        if not (ROOT / "node_modules" / "@firestore-emulator" / "server").is_dir():
-            raise StackError("node_modules is missing: run scripts/setup.sh (npm ci)")
-        argv = [
-            node,
-            str(NODE_SERVER),
-            "--host",
-            cfg.host,
-            "--port",
-            str(cfg.firestore_port),
-            "--admin-port",
-            str(cfg.admin_port),
-            "--location",
-            cfg.tasks_location,
-            "--exit-on-stdin-close",
-            *target_args,
-        ]
-        return self._spawn("firestore", argv, ready_json=True, stdin_pipe=True)
+            self.firestore_host = self._check_external(cfg.external_firestore)
+            print(
+                f"devstack: using the Firestore emulator at {self.firestore_host}; its writes "
+                f"reach the functions only if it runs with --functions_emulator="
+                f"{urlsplit(self.router_url or '').netloc} (set DEVSTACK_ROUTER_PORT to fix it)",
+                file=sys.stderr,
+            )
+        else:
+            self.firestore_host = self._spawn_emulator()
+        self.ports["firestore"] = int(self.firestore_host.rsplit(":", 1)[1])
+        ids = trigger_ids(cfg.triggers)
+        triggers = [emulator.Trigger(ids[c], f"{c}/{{documentId}}") for c in cfg.triggers]
+        triggers.append(emulator.Trigger(BARRIER_TRIGGER, f"{BARRIER_COLLECTION}/{{barrierId}}"))
+        emulator.register_triggers(self.firestore_host, cfg.project, triggers)
+        config = {
+            "emulator": self.firestore_host,
+            "project": cfg.project,
+            "location": cfg.tasks_location,
+            "targets": {ids[c]: self.urls[t] for c, t in cfg.triggers.items() if t in self.urls},
+        }
+        requests.put(f"{self.router_url}/config", json=config, timeout=10).raise_for_status()
+
+    def _check_external(self, address: str) -> str:
+        host, _, port = address.rpartition(":")
+        try:
+            socket.create_connection((host or "127.0.0.1", int(port)), 2).close()
+        except (OSError, ValueError) as exc:
+            raise StackError(
+                f"FIRESTORE_EMULATOR_HOST={address} is set but nothing answers there; unset "
+                "it to let the stack start its own emulator"
+            ) from exc
+        return f"{host or '127.0.0.1'}:{port}"
+
+    def _spawn_emulator(self) -> str:
+        cfg = self.config
+        _, host = start_emulator(
+            self._spawn,
+            self.children.remove,
+            host=cfg.host,
+            port=cfg.firestore_port,
+            functions_emulator=urlsplit(self.router_url or "").netloc,
+            rules=cfg.rules,
+            timeout=cfg.startup_timeout,
+        )
+        return host
 
     def queue_paths(self) -> list[str]:
-        from shared.queues import QUEUES  # noqa: PLC0415
-
-        cfg = self.config
-        return [
-            f"projects/{cfg.project}/locations/{cfg.tasks_location}/queues/{q.name}" for q in QUEUES
-        ]
-
-    def _wait_tasks_with_retries(self, child: Child, attempts: int = 3) -> None:
-        """The Tasks emulator binds its own port (no hand-over): a free port picked here may be
-        taken before it binds, so with a picked port a failed start is retried on another."""
-        for attempt in range(1, attempts + 1):
-            try:
-                self._wait_tasks(child)
-                return
-            except StackError:
-                if self.config.tasks_port or attempt == attempts:
-                    raise
-            stop_children([child])
-            self.children.remove(child)
-            child = self._spawn_tasks()
+        return queue_paths(self.config.project, self.config.tasks_location)
 
     def _spawn_tasks(self) -> Child:
-        from shared.queues import QUEUES  # noqa: PLC0415
-
         if not TASKS_PYTHON.exists():
             raise StackError(f"{TASKS_PYTHON} is missing: run scripts/setup.sh")
-        port = self.config.tasks_port or free_port(self.config.host)
-        self.ports["tasks"] = port
-        self.tasks_host = f"{self.config.host}:{port}"
-        # The emulator retries a failed task without backoff; bound it like the real queue.
-        retries = max(q.max_attempts for q in QUEUES) - 1
-        argv = [
-            str(TASKS_PYTHON),
-            str(TASKS_EMULATOR),
-            "start",
-            "--port",
-            str(port),
-            "--max-retries",
-            str(retries),
-        ]
-        for path in self.queue_paths():
-            argv += ["--default-queue", path]
-        return self._spawn("tasks", argv)
+        argv = tasks_argv(str(TASKS_PYTHON), self.config.tasks_port, host=self.config.host)
+        return self._spawn("tasks", argv, ready_json=True)
 
-    def _wait_tasks(self, child: Child) -> None:
-        assert self.tasks_host is not None
-        from google.api_core import exceptions as gexc  # noqa: PLC0415
-
-        client = self.tasks_client()
-        deadline = time.monotonic() + self.config.startup_timeout
-        path = self.queue_paths()[0]
-        while time.monotonic() < deadline:
-            if not child.alive():
-                raise StackError(f"the Tasks emulator exited during start-up; {child.hint()}")
-            try:
-                client.get_queue(name=path, timeout=2)
-            except (gexc.GoogleAPICallError, gexc.RetryError):
-                time.sleep(0.1)
-                continue
-            return
-        raise StackError(f"the Tasks emulator did not answer; {child.hint()}")
+    def _start_tasks(self, child: Child) -> None:
+        """Once the emulator says where it listens: the queues of ``shared/queues.py``."""
+        ready = child.wait_ready_line(self.config.startup_timeout)
+        self.tasks_host = str(ready["host"])
+        self.ports["tasks"] = int(ready["port"])
+        ensure_queues(
+            self.tasks_client(),
+            self.config.project,
+            self.config.tasks_location,
+            backoff_scale=self.config.tasks_backoff_scale,
+        )
 
     def _spawn_fakes(self) -> Child:
         cfg = self.config
         # 0 lets the fakes bind free ports themselves; their ready line says which.
-        http_port = cfg.fakes_http_port
-        smtp_port = cfg.fakes_smtp_port
         meta_url = self.urls.get("meta_webhook", "")
         argv = [
             sys.executable,
@@ -659,9 +280,9 @@ class Stack:
             "--host",
             cfg.host,
             "--http-port",
-            str(http_port),
+            str(cfg.fakes_http_port),
             "--smtp-port",
-            str(smtp_port),
+            str(cfg.fakes_smtp_port),
             *fake_credential_flags(),
             "--fcm-project",
             cfg.project,
@@ -706,7 +327,7 @@ class Stack:
         env.update(cfg.extra_env)
         return {k: v for k, v in env.items() if v != ""}
 
-    def _spawn_function(self, spec: FunctionSpec) -> Child:
+    def _spawn_function(self, spec: Any) -> Child:
         port = self.ports[spec.name]
         env = self._base_env()
         env.update(self.env)
@@ -730,13 +351,13 @@ class Stack:
 
     # -- use ---------------------------------------------------------------------------------
     def reset(self, timeout: float = 10.0) -> None:
-        """Isolation between tests: purge the queues, empty Firestore (queued bridge events are
-        dropped, deliveries on the wire finish first), purge again what those enqueued, clear the
-        fakes' recordings."""
+        """Isolation between tests: purge the queues, empty Firestore (no event of what it
+        held reaches a function; deliveries on the wire finish first), purge again what those
+        enqueued, clear the fakes' recordings."""
         self.purge_queues()
-        if self.admin_url:
+        if self.router_url:
             requests.post(
-                f"{self.admin_url}/reset", params={"timeout": timeout}, timeout=timeout + 5
+                f"{self.router_url}/reset", params={"timeout": timeout}, timeout=timeout * 2 + 5
             ).raise_for_status()
         self.purge_queues()
         if self.fakes:
@@ -759,7 +380,7 @@ class Stack:
         """A new ``google.cloud.firestore.Client`` on this stack's emulator."""
         if self.firestore_host is None:
             raise StackError("the stack is not started")
-        return firestore_client_for(self.firestore_host, self.config.project)
+        return emulator.client_for(self.firestore_host, self.config.project)
 
     def tasks_client(self) -> Any:
         """A Cloud Tasks client on this stack's emulator (one per stack)."""
@@ -775,29 +396,29 @@ class Stack:
             for path in self.queue_paths():
                 client.purge_queue(name=path, timeout=5)
 
-    def wait_bridge_idle(self, timeout: float = 30.0) -> bool:
-        """Until every event of the writes made so far has been delivered (or given up)."""
-        if not self.admin_url:
+    def flush_triggers(self, timeout: float = 30.0) -> bool:
+        """Until every trigger event of the writes made so far has been delivered (or given
+        up): a barrier document passes through the emulator, then the router drains."""
+        if not self.router_url:
             return True
         response = requests.post(
-            f"{self.admin_url}/bridge/wait-idle", params={"timeout": timeout}, timeout=timeout + 5
+            f"{self.router_url}/flush", params={"timeout": timeout}, timeout=timeout + 5
         )
         return bool(response.json().get("idle"))
 
-    def bridge_events(self, limit: int = 200) -> list[dict[str, Any]]:
-        """The bridge's latest deliveries: id, subject, kind, url, status, attempts, outcome."""
-        if not self.admin_url:
+    def trigger_events(self, limit: int = 200) -> list[dict[str, Any]]:
+        """The router's latest deliveries: id, subject, kind, trigger, url, status, attempts,
+        outcome."""
+        if not self.router_url:
             return []
-        response = requests.get(
-            f"{self.admin_url}/bridge/events", params={"limit": limit}, timeout=5
-        )
+        response = requests.get(f"{self.router_url}/events", params={"limit": limit}, timeout=5)
         events: list[dict[str, Any]] = response.json().get("events", [])
         return events
 
-    def bridge_stats(self) -> dict[str, Any]:
-        if not self.admin_url:
+    def trigger_stats(self) -> dict[str, Any]:
+        if not self.router_url:
             return {}
-        result: dict[str, Any] = requests.get(f"{self.admin_url}/bridge/stats", timeout=5).json()
+        result: dict[str, Any] = requests.get(f"{self.router_url}/stats", timeout=5).json()
         return result
 
     def developer_env(self) -> dict[str, str]:
@@ -805,8 +426,8 @@ class Stack:
         env = dict(self.env)
         for name, url in self.urls.items():
             env[f"DEVSTACK_URL_{name.upper()}"] = url
-        if self.admin_url:
-            env["DEVSTACK_FIRESTORE_ADMIN_URL"] = self.admin_url
+        if self.router_url:
+            env["DEVSTACK_TRIGGER_ROUTER_URL"] = self.router_url
         if self.fakes.get("control_url"):
             env["DEVSTACK_FAKES_CONTROL_URL"] = str(self.fakes["control_url"])
         return env
@@ -820,15 +441,11 @@ class Stack:
     def describe(self) -> str:
         """A table of services and addresses, then the environment (``make dev`` prints it)."""
         rows: list[tuple[str, str, str]] = []
-        fs_kind = (
-            "external emulator + Python bridge"
-            if self.config.external_firestore
-            else "emulator + bridge"
-        )
         if self.firestore_host:
-            rows.append(("firestore", self.firestore_host, fs_kind))
-        if self.admin_url:
-            rows.append(("firestore admin", self.admin_url, "GET /health, POST /reset, /bridge/*"))
+            kind = "your emulator" if self.config.external_firestore else "Cloud Firestore emulator"
+            rows.append(("firestore", self.firestore_host, f"{kind}, rules: firestore.rules"))
+        if self.router_url:
+            rows.append(("trigger router", self.router_url, "GET /stats /events, POST /flush"))
         if self.tasks_host:
             rows.append(("cloud tasks", self.tasks_host, ", ".join(self.queue_paths())))
         if self.fakes:
@@ -861,25 +478,11 @@ class Stack:
         return "\n".join(out)
 
 
-def firestore_client_for(host: str, project: str) -> Any:
-    """A real Firestore client on the emulator at ``host``. The client reads
-    ``FIRESTORE_EMULATOR_HOST`` once, when it is made; the variable is set only for that moment
-    (under a lock), so the process environment is left as it was."""
-    from google.cloud import firestore  # noqa: PLC0415
-
-    with _ENV_LOCK:
-        saved = os.environ.get("FIRESTORE_EMULATOR_HOST")
-        os.environ["FIRESTORE_EMULATOR_HOST"] = host
-        try:
-            return firestore.Client(project=project)
-        finally:
-            if saved is None:
-                os.environ.pop("FIRESTORE_EMULATOR_HOST", None)
-            else:
-                os.environ["FIRESTORE_EMULATOR_HOST"] = saved
-
-
-_ENV_LOCK = threading.Lock()
+def trigger_ids(triggers: Mapping[str, str]) -> dict[str, str]:
+    """collection -> trigger id: the target's name (Eventarc's trigger is named after its
+    function), suffixed by the collection when one target watches several."""
+    targets = list(triggers.values())
+    return {c: t if targets.count(t) == 1 else f"{t}.{c}" for c, t in triggers.items()}
 
 
 def tasks_client(host: str) -> Any:
@@ -942,6 +545,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     run.add_argument("--host")
     run.add_argument("--project")
     run.add_argument("--firestore-port", type=int)
+    run.add_argument("--router-port", type=int)
     run.add_argument("--tasks-port", type=int)
     run.add_argument("--fakes-http-port", type=int)
     run.add_argument("--fakes-smtp-port", type=int)
@@ -957,6 +561,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "host",
         "project",
         "firestore_port",
+        "router_port",
         "tasks_port",
         "fakes_http_port",
         "fakes_smtp_port",
@@ -973,7 +578,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.no_fakes:
         overrides["fakes"] = False
     config = StackConfig.from_env(**overrides)
-    return up(replace(config))
+    return up(with_firebase_ports(config))
+
+
+def with_firebase_ports(config: StackConfig) -> StackConfig:
+    """``make dev`` on the ports of ``firebase.json`` when they are free (else free ones)."""
+    declared = firebase_json.load()
+    chosen: dict[str, Any] = {}
+    for name, port in (
+        ("firestore_port", declared.firestore_port),
+        ("router_port", declared.functions_port),
+    ):
+        if getattr(config, name) or not port:
+            continue
+        if port_is_free(config.host, port):
+            chosen[name] = port
+        else:
+            print(
+                f"devstack: port {port} of firebase.json is taken; using a free one",
+                file=sys.stderr,
+            )
+    if config.external_firestore:
+        chosen.pop("firestore_port", None)
+    return replace(config, **chosen)
 
 
 if __name__ == "__main__":

@@ -2,7 +2,9 @@
 # Everything the tests, the demo and `make dev` need, on a fresh machine or an old checkout:
 #   .venv        Python 3.11+ with requirements-dev.txt (runtime + test tools)
 #   .venv-tasks  the Cloud Tasks emulator (devstack/tasks/requirements.txt; protobuf<5, kept apart)
-#   node_modules the Firestore emulator (package-lock.json, `npm ci`)
+#   a check that the Cloud Firestore emulator (Debian: google-cloud-cli-firestore-emulator) and
+#   Java are installed
+#   tests/rules/node_modules  the security-rules tests' packages (`npm ci`)
 # Idempotent and non-interactive: each part is redone only when its requirement file (or the
 # interpreter) changed since the last successful install, so a second run takes a second.
 set -euo pipefail
@@ -44,8 +46,27 @@ venv() {
 venv .venv requirements.txt requirements-dev.txt
 venv .venv-tasks devstack/tasks/requirements.txt
 
+# Google's Cloud Firestore emulator (a JAR of the Cloud SDK) and the Java that runs it: from the
+# machine's Debian packages, not from here. Say exactly what is missing.
+if ! firestore_check="$(.venv/bin/python - <<'PY' 2>&1
+from devstack.firestore.emulator import EmulatorMissingError, find_install, java_major
+try:
+    install = find_install()
+except EmulatorMissingError as exc:
+    raise SystemExit(str(exc))
+major = java_major(install.java)
+if major is not None and major < 11:
+    raise SystemExit(f"{install.java} is Java {major}; the Firestore emulator needs 11 or newer")
+print(f"Cloud Firestore emulator {install.jar} on {install.java} (Java {major})")
+PY
+)"; then
+  say "$firestore_check" >&2
+  exit 1
+fi
+say "$firestore_check"
+
 if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
-  say "Node.js 18+ and npm are needed for the Firestore emulator (apt-get install nodejs npm)" >&2
+  say "Node.js 18+ and npm are needed for the security-rules tests (apt-get install nodejs npm)" >&2
   exit 1
 fi
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -53,27 +74,15 @@ if [ "$node_major" -lt 18 ]; then
   say "Node.js 18+ is needed, found $(node --version)" >&2
   exit 1
 fi
-want="$(fingerprint package.json package-lock.json)"
-if [ -d node_modules/@firestore-emulator/server ] \
-    && [ "$(cat node_modules/.installed.sha256 2>/dev/null)" = "$want" ]; then
-  say "node_modules is up to date"
+# The security-rules tests' own packages (@firebase/rules-unit-testing), run against the Cloud
+# Firestore emulator. No install scripts: nothing here needs one.
+want="$(fingerprint tests/rules/package.json tests/rules/package-lock.json)"
+if [ -d tests/rules/node_modules ] \
+    && [ "$(cat tests/rules/node_modules/.installed.sha256 2>/dev/null)" = "$want" ]; then
+  say "tests/rules/node_modules is up to date"
 else
-  say "npm ci"
-  # No install scripts: nothing here needs one, and npm's answer to them varies by version.
-  npm ci --no-audit --no-fund --ignore-scripts --loglevel=error
-  echo "$want" > node_modules/.installed.sha256
-fi
-# The security-rules tests' own packages (@firebase/rules-unit-testing); they run against the
-# Cloud Firestore emulator that ships with gcloud, and skip cleanly where it is missing.
-if [ -f tests/rules/package-lock.json ]; then
-  want="$(fingerprint tests/rules/package.json tests/rules/package-lock.json)"
-  if [ -d tests/rules/node_modules ] \
-      && [ "$(cat tests/rules/node_modules/.installed.sha256 2>/dev/null)" = "$want" ]; then
-    say "tests/rules/node_modules is up to date"
-  elif npm ci --prefix tests/rules --no-audit --no-fund --ignore-scripts --loglevel=error; then
-    echo "$want" > tests/rules/node_modules/.installed.sha256
-  else
-    say "could not install the rules-test packages; those tests will be skipped" >&2
-  fi
+  say "npm ci --prefix tests/rules"
+  npm ci --prefix tests/rules --no-audit --no-fund --ignore-scripts --loglevel=error
+  echo "$want" > tests/rules/node_modules/.installed.sha256
 fi
 say "ready"

@@ -87,7 +87,7 @@ def run_cart_scenario(
             "updatedAt": start - timedelta(hours=3),
         }
     )
-    stack.wait_bridge_idle(timeout)
+    stack.flush_triggers(timeout)
 
     say("Cloud Scheduler calls cart_sweep: the first reminder goes out")
     response = requests.post(stack.urls["cart_sweep"], json={}, timeout=60)
@@ -107,7 +107,7 @@ def run_cart_scenario(
         now=datetime.now(UTC) + timedelta(hours=25),
         settings=settings,
     )
-    stack.wait_bridge_idle(timeout)
+    stack.flush_triggers(timeout)
     _wait(lambda: len(emails()) >= 2, timeout)
     code = (db.collection("carts").document(CART_ID).get().to_dict() or {}).get("discountCode")
 
@@ -123,7 +123,7 @@ def run_cart_scenario(
             "currency": "KES",
         }
     )
-    stack.wait_bridge_idle(timeout)
+    stack.flush_triggers(timeout)
     cart = _wait(
         lambda: (
             (db.collection("carts").document(CART_ID).get().to_dict() or {}).get("recoveredOrderId")

@@ -21,9 +21,10 @@ from urllib.parse import urlencode
 
 import requests
 
+from devstack.config import FAKE_CREDENTIALS
 from devstack.fakes.client import FakeProvidersClient
 from devstack.fakes.signing import TWILIO_SIGNATURE_HEADER, twilio_signature
-from devstack.stack import FAKE_CREDENTIALS, Stack
+from devstack.stack import Stack
 
 CUSTOMER_ID = "cust-lucie"
 TICKET_ID = "T-3001"
@@ -128,7 +129,7 @@ def run_stop_scenario(
 
     say("The repair is done: the ticket moves to completed (no SMS should follow)")
     ticket.update({"status": "completed"})
-    stack.wait_bridge_idle(timeout)
+    stack.flush_triggers(timeout)
 
     def completed() -> dict[str, Any] | None:
         for snapshot in db.collection("notification_history").stream():

@@ -1,7 +1,7 @@
 """Helpers of the cart recovery integration tests: a shop driven on the session stack.
 
-Documents are written to the stack's emulator as the shop's app would, and the bridge runs the
-real ``on_cart_written`` / ``on_order_written`` processes. The sweep runs in process with a
+Documents are written to the stack's emulator as the shop's app would, and the emulator's triggers
+run the real ``on_cart_written`` / ``on_order_written`` processes. The sweep runs in process with a
 clock of the test's choosing (``run_sweep(now=...)``) and a recording queue; its tasks are then
 dispatched to ``deliver_notification`` in process, as Cloud Tasks would, so delivery sees the
 settings this test wrote (no other process's settings cache) and sends to the fake providers.
@@ -66,7 +66,7 @@ class Shop:
         clear_cache()
 
     def settle(self) -> None:
-        assert self.stack.wait_bridge_idle(30.0), self.stack.bridge_stats()
+        assert self.stack.flush_triggers(30.0), self.stack.trigger_stats()
 
     def customer(self, customer_id: str, *, marketing: bool = True) -> str:
         email = f"{customer_id}@example.com"

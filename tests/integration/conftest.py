@@ -3,12 +3,12 @@
 Nothing here starts unless a test asks for it. The full local stack (``stack``) starts once per
 session; every fixture a test uses to touch it (``functions``, ``firestore_client``,
 ``tasks_client``, ``fakes``, ``stack_env``) first resets it (``clean_stack``): Firestore emptied
-through the emulator's admin endpoint (queued bridge events dropped), the task queue purged, the
-fakes' recordings cleared. Work already on the wire when a test ends (a task being dispatched) can
-still land after the reset, so tests also use ids of their own (``unique_id``).
+through the trigger router (no event of what it held reaches a function), the task queues
+purged, the fakes' recordings cleared. Work already on the wire when a test ends (a task being
+dispatched) can still land after the reset, so tests also use ids of their own (``unique_id``).
 
-``recording_bridge`` is a second, small stack (Firestore + bridge + a recording CloudEvent target
-for every watched collection) to check exactly what the bridge sends.
+``recording_router`` is a second, small stack (Firestore + trigger router + a recording CloudEvent
+target for every watched collection) to check exactly what reaches a function.
 """
 
 from __future__ import annotations
@@ -23,15 +23,10 @@ from typing import Any
 
 import pytest
 
+from devstack.config import ROOT, TRIGGERS, FunctionSpec, StackConfig
 from devstack.fakes import FakeProvidersClient
 from devstack.recorder import read_records
-from devstack.stack import (
-    ROOT,
-    TRIGGERS,
-    FunctionSpec,
-    Stack,
-    StackConfig,
-)
+from devstack.stack import Stack
 
 # gRPC's C core logs an INFO line for each channel an emulator closes at teardown.
 os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
@@ -40,6 +35,8 @@ os.environ.setdefault("GRPC_VERBOSITY", "ERROR")
 # FIRESTORE_EMULATOR_HOST itself is ignored so a shell that sourced .devstack/env never wipes
 # the dev stack's data.
 EXTERNAL_FIRESTORE = os.environ.get("DEVSTACK_TEST_FIRESTORE_EMULATOR_HOST") or None
+# The queues retry with their deployed backoff, shortened twentyfold (10 s -> 0.5 s).
+TASKS_BACKOFF_SCALE = 0.05
 
 
 # -- the full stack --------------------------------------------------------------------------------
@@ -50,6 +47,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
         log_dir=tmp_path_factory.mktemp("stack-logs"),
         external_firestore=EXTERNAL_FIRESTORE,
         env_file=None,
+        tasks_backoff_scale=TASKS_BACKOFF_SCALE,
     )
     with Stack(config) as running:
         yield running
@@ -118,10 +116,10 @@ def unique_id() -> str:
     return uuid.uuid4().hex[:12]
 
 
-# -- the recording bridge -------------------------------------------------------------------------
+# -- the recording router -------------------------------------------------------------------------
 @dataclass
-class RecordingBridge:
-    """Firestore + bridge whose every watched collection goes to a recording target."""
+class RecordingRouter:
+    """Firestore + router whose every watched collection goes to a recording target."""
 
     stack: Stack
     record_file: Path
@@ -132,7 +130,7 @@ class RecordingBridge:
         return read_records(self.record_file)
 
     def wait_idle(self, timeout: float = 30.0) -> None:
-        assert self.stack.wait_bridge_idle(timeout), self.stack.bridge_stats()
+        assert self.stack.flush_triggers(timeout), self.stack.trigger_stats()
 
     def fail_first(self, attempts: int) -> None:
         """Answer 500 to the first ``attempts`` deliveries of each event from now on."""
@@ -149,8 +147,8 @@ class RecordingBridge:
 
 
 @pytest.fixture(scope="session")
-def _recording_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordingBridge]:
-    base = tmp_path_factory.mktemp("recording-bridge")
+def _recording_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RecordingRouter]:
+    base = tmp_path_factory.mktemp("recording-router")
     record_file = base / "events.jsonl"
     recorder = FunctionSpec(
         "recorder",
@@ -168,13 +166,13 @@ def _recording_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Recor
         log_dir=base / "logs",
     )
     with Stack(config) as running:
-        yield RecordingBridge(
+        yield RecordingRouter(
             stack=running, record_file=record_file, client=running.firestore_client()
         )
 
 
 @pytest.fixture
-def recording_bridge(_recording_stack: RecordingBridge) -> RecordingBridge:
+def recording_router(_recording_stack: RecordingRouter) -> RecordingRouter:
     """The recording stack, emptied for this test."""
     _recording_stack.reset()
     return _recording_stack

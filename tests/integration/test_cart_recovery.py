@@ -14,8 +14,9 @@ from typing import Any
 import pytest
 import requests
 
+from devstack.config import ROOT
 from devstack.fakes import FakeProvidersClient
-from devstack.stack import ROOT, Stack
+from devstack.stack import Stack
 from shared.carts.discounts import code_problem
 from shared.carts.report import recovery_report
 from tests.integration.cart_kit import Shop

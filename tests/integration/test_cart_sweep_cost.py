@@ -1,28 +1,25 @@
 """The cart sweep on a bare emulator: its reads grow with the due carts, never with all carts;
 concurrent sweeps remind each cart once; paging survives ties.
 
-The emulator is ``bulk_firestore.mjs`` (the stack's emulator library without the trigger bridge,
-with O(1) inserts) so 10,000 carts are seeded in seconds, once per module. Reads are counted at
+The emulator is the stack's Cloud Firestore emulator, in projects without triggers, so 10,000
+carts are seeded once per module and fire nothing. Reads are counted at
 the client's RPC boundary (documents returned by ``RunQuery`` and ``BatchGetDocuments``), not
 by the code under test, and compared with what the sweep reports.
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
-import subprocess
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
 
+from devstack.firestore import emulator
+from devstack.stack import Stack
 from shared.carts.episodes import episode_of
 from shared.carts.reminders import LEASE, source_event_id
 from shared.carts.store import Reads, paginate
@@ -31,8 +28,6 @@ from shared.ids import notification_id
 from shared.settings import Settings, SmtpSettings, TwilioSettings
 from shared.tasks import TaskQueueError
 
-ROOT = Path(__file__).resolve().parents[2]
-EMULATOR = ROOT / "tests" / "integration" / "bulk_firestore.mjs"
 NOW = datetime(2026, 11, 17, 13, 0, tzinfo=UTC)  # a Tuesday, 14:00 in Paris: no quiet hours
 SETTINGS = Settings(smtp=SmtpSettings(host="smtp.invalid", sender="shop@example.com"))
 TOTAL_CARTS = 10_000
@@ -86,49 +81,26 @@ class ReadProbe:
         self.documents = self.queries = 0
 
 
+_PROJECTS: set[str] = set()
+
+
 @pytest.fixture(scope="module")
-def emulator_host() -> Iterator[str]:
-    proc = subprocess.Popen(
-        ["node", str(EMULATOR)],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        cwd=ROOT,
-    )
-    try:
-        assert proc.stdout is not None
-        ready = json.loads(proc.stdout.readline() or "{}")
-        assert ready.get("event") == "ready", "bulk_firestore.mjs did not start"
-        yield str(ready["firestore"])
-    finally:
-        if proc.stdin:
-            proc.stdin.close()  # the emulator exits when its stdin closes
-        with contextlib.suppress(subprocess.TimeoutExpired):
-            proc.wait(timeout=5)
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
-        if proc.stdout:
-            proc.stdout.close()
+def emulator_host(stack: Stack) -> Iterator[str]:
+    """The stack's Cloud Firestore emulator; each test works in a project of its own, where no
+    trigger is registered (10,000 seeded carts fire nothing), emptied when the module ends."""
+    assert stack.firestore_host is not None
+    yield stack.firestore_host
+    for project in sorted(_PROJECTS):
+        emulator.reset(stack.firestore_host, project)
 
 
 def client_for(host: str, project: str) -> Any:
-    from google.cloud import firestore  # noqa: PLC0415
-
-    saved = os.environ.get("FIRESTORE_EMULATOR_HOST")
-    os.environ["FIRESTORE_EMULATOR_HOST"] = host
-    try:
-        return firestore.Client(project=project)
-    finally:
-        if saved is None:
-            del os.environ["FIRESTORE_EMULATOR_HOST"]
-        else:
-            os.environ["FIRESTORE_EMULATOR_HOST"] = saved
+    _PROJECTS.add(project)
+    return emulator.client_for(host, project)
 
 
 def write_all(db: Any, docs: list[tuple[str, str, dict[str, Any]]]) -> None:
-    """Batched commits of up to 500 writes (``Commit`` works on the emulator, ``BatchWrite``
-    does not)."""
+    """Batched commits of up to 500 writes."""
     for start in range(0, len(docs), 500):
         batch = db.batch()
         for collection, doc_id, data in docs[start : start + 500]:

@@ -8,7 +8,7 @@ import sys
 import time
 from pathlib import Path
 
-from devstack.stack import ROOT
+from devstack.config import ROOT
 
 
 def _live_descendants(pid: int) -> set[int]:

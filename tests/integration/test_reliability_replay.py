@@ -24,8 +24,9 @@ from typing import Any, TypeVar
 import pytest
 import requests
 
+from devstack.config import FAKE_CREDENTIALS
 from devstack.fakes import FakeProvidersClient
-from devstack.stack import FAKE_CREDENTIALS, Stack
+from devstack.stack import Stack
 from tests.support.cloudevents import FirestoreEvent, document_event, post_event
 from tests.support.wait import wait_for
 from tests.support.webhooks import meta_json, twilio_form
@@ -137,7 +138,7 @@ class Shop:
             )
         batch.commit()
         for i in range(PER_KIND):
-            # Carts are written for real: the bridge sends its own event, and ours is replayed.
+            # Carts are written for real: their trigger sends its own event, and ours is replayed.
             cart = {
                 "customerId": f"em-{self.tag}-{i}",
                 "status": "active",
@@ -161,7 +162,7 @@ class Shop:
         self.events.append((collection, event))
 
     def plan_events(self) -> None:
-        """Tickets and orders are never written to the emulator (the bridge would make events
+        """Tickets and orders are never written to the emulator (their triggers would make events
         of its own, with other ids): their events are made here, as Eventarc makes them."""
         for kind in ("ew", "sms", "em"):
             for i in range(PER_KIND):
@@ -280,7 +281,7 @@ def test_every_event_task_and_webhook_replayed_three_times_sends_each_message_on
     # 1. Every Firestore event, three times.
     codes = replay_all(_event(functions[TARGET[c]], e) for c, e in shop.events)
     assert {code for item in codes for code in item} == {200}
-    assert clean_stack.wait_bridge_idle(30.0)
+    assert clean_stack.flush_triggers(30.0)
 
     # 2. Every delivery task, three times, racing the Tasks emulator's own dispatch.
     planned = history(db)

@@ -11,7 +11,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from devstack.stack import ROOT, FunctionSpec, Stack, StackConfig
+from devstack.config import ROOT, FunctionSpec, StackConfig
+from devstack.stack import Stack
 from tests.support.wait import wait_for
 
 
@@ -61,9 +62,9 @@ def test_stop_leaves_no_process_and_no_group(tmp_path: Path) -> None:
     with Stack(config) as stack:
         started = _descendants(os.getpid()) - before
         groups = stack.pids()
-        assert len(groups) == 3  # firestore, tasks, recorder (gunicorn master + worker)
+        assert len(groups) == 4  # router, firestore, tasks, recorder (gunicorn master + worker)
         assert len(started) >= 4
-        requests.get(f"{stack.admin_url}/health", timeout=5).raise_for_status()
+        requests.get(f"{stack.router_url}/health", timeout=5).raise_for_status()
 
     assert not [p for p in started if _alive(p)]
     for group in groups:

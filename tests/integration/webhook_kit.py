@@ -19,7 +19,7 @@ import pytest
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from devstack.stack import FAKE_CREDENTIALS, ROOT
+from devstack.config import FAKE_CREDENTIALS, ROOT
 from shared.pipeline.shop import clear_cache
 from tests.support.webhooks import Signature, meta_json, twilio_form
 

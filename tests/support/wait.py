@@ -1,4 +1,4 @@
-"""Polling for things that happen in other processes (bridge deliveries, tasks, callbacks)."""
+"""Polling for things that happen in other processes (trigger deliveries, tasks, callbacks)."""
 
 from __future__ import annotations
 

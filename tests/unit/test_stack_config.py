@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from devstack.stack import TARGETS, Stack, StackConfig, main_functions
+from devstack.config import TARGETS, StackConfig, main_functions
+from devstack.stack import Stack
 
 
 def test_defaults_pick_free_ports_and_every_target() -> None:

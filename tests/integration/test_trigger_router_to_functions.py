@@ -9,7 +9,7 @@ from tests.support.wait import wait_for
 
 
 def _deliveries(stack: Stack, subject: str) -> list[dict[str, Any]]:
-    return [e for e in stack.bridge_events() if e["subject"] == subject]
+    return [e for e in stack.trigger_events() if e["subject"] == subject]
 
 
 def test_a_ticket_write_is_delivered_to_on_ticket_written(
@@ -19,7 +19,7 @@ def test_a_ticket_write_is_delivered_to_on_ticket_written(
     ticket.set({"clientName": "Awa", "clientPhone": "06 12 34 56 78", "status": "received"})
     ticket.update({"status": "diagnosing"})
 
-    assert clean_stack.wait_bridge_idle(30), clean_stack.bridge_stats()
+    assert clean_stack.flush_triggers(30), clean_stack.trigger_stats()
     created, updated = wait_for(
         lambda: _deliveries(clean_stack, f"documents/tickets/T-{unique_id}"), timeout=10
     )
@@ -37,7 +37,7 @@ def test_orders_and_carts_go_to_their_own_functions(
     firestore_client.collection("orders").document(f"O-{unique_id}").set({"status": "placed"})
     firestore_client.collection("carts").document(f"C-{unique_id}").set({"status": "active"})
 
-    assert clean_stack.wait_bridge_idle(30), clean_stack.bridge_stats()
+    assert clean_stack.flush_triggers(30), clean_stack.trigger_stats()
     # The functions may write back to their document (a cart's reminder state), which is a
     # further event: look at the first one of each.
     order = _deliveries(clean_stack, f"documents/orders/O-{unique_id}")[0]

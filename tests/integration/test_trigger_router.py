@@ -1,4 +1,4 @@
-"""The trigger bridge: real emulator writes become the CloudEvents Eventarc would deliver."""
+"""The trigger router: the emulator's own trigger events arrive as Eventarc's CloudEvents."""
 
 from __future__ import annotations
 
@@ -6,29 +6,29 @@ from typing import Any
 
 from google.cloud import firestore
 
-from tests.integration.conftest import RecordingBridge
+from tests.integration.conftest import RecordingRouter
 from tests.support.wait import wait_for
 
 WRITTEN = "google.cloud.firestore.document.v1.written"
 
 
-def _records_for(bridge: RecordingBridge, path: str, count: int) -> list[dict[str, Any]]:
+def _records_for(router: RecordingRouter, path: str, count: int) -> list[dict[str, Any]]:
     def enough() -> list[dict[str, Any]]:
-        found = [r for r in bridge.records() if r["path"] == path]
+        found = [r for r in router.records() if r["path"] == path]
         return found if len(found) >= count else []
 
     return wait_for(enough, timeout=15, message=f"{count} events for {path}")
 
 
 def test_create_update_delete_arrive_with_before_after_and_mask(
-    recording_bridge: RecordingBridge,
+    recording_router: RecordingRouter,
 ) -> None:
-    ref = recording_bridge.client.collection("tickets").document("T1")
+    ref = recording_router.client.collection("tickets").document("T1")
     ref.set({"status": "received", "device": "Pixel 7", "clientPhone": "06 12 34 56 78"})
     ref.update({"status": "in_repair"})
     ref.delete()
 
-    created, updated, deleted = _records_for(recording_bridge, "tickets/T1", 3)
+    created, updated, deleted = _records_for(recording_router, "tickets/T1", 3)
 
     assert created["before"] is None
     assert created["after"] == {
@@ -45,10 +45,10 @@ def test_create_update_delete_arrive_with_before_after_and_mask(
     assert deleted["after"] is None
 
 
-def test_event_attributes_are_eventarcs(recording_bridge: RecordingBridge) -> None:
-    recording_bridge.client.collection("orders").document("O-1").set({"status": "placed"})
+def test_event_attributes_are_eventarcs(recording_router: RecordingRouter) -> None:
+    recording_router.client.collection("orders").document("O-1").set({"status": "placed"})
 
-    (record,) = _records_for(recording_bridge, "orders/O-1", 1)
+    (record,) = _records_for(recording_router, "orders/O-1", 1)
     attributes = record["attributes"]
 
     assert attributes["type"] == WRITTEN
@@ -66,89 +66,89 @@ def test_event_attributes_are_eventarcs(recording_bridge: RecordingBridge) -> No
     assert len(attributes["id"]) >= 16
 
 
-def test_every_write_has_its_own_event_id(recording_bridge: RecordingBridge) -> None:
-    ref = recording_bridge.client.collection("carts").document("C1")
+def test_every_write_has_its_own_event_id(recording_router: RecordingRouter) -> None:
+    ref = recording_router.client.collection("carts").document("C1")
     for stage in range(3):
         ref.set({"customerId": "cust-1", "reminderStage": stage})
 
-    records = _records_for(recording_bridge, "carts/C1", 3)
+    records = _records_for(recording_router, "carts/C1", 3)
 
     assert len({r["attributes"]["id"] for r in records}) == 3
 
 
-def test_changes_of_one_document_arrive_in_write_order(recording_bridge: RecordingBridge) -> None:
-    ref = recording_bridge.client.collection("tickets").document("ordered")
+def test_changes_of_one_document_arrive_in_write_order(recording_router: RecordingRouter) -> None:
+    ref = recording_router.client.collection("tickets").document("ordered")
     ref.set({"step": 0})
     for step in range(1, 25):
         ref.update({"step": step})
 
-    records = _records_for(recording_bridge, "tickets/ordered", 25)
+    records = _records_for(recording_router, "tickets/ordered", 25)
 
     assert [r["after"]["step"] for r in records] == list(range(25))
     assert [r["before"]["step"] for r in records[1:]] == list(range(24))
 
 
 def test_a_failed_delivery_is_retried_until_the_function_accepts_it(
-    recording_bridge: RecordingBridge,
+    recording_router: RecordingRouter,
 ) -> None:
-    recording_bridge.fail_first(2)
-    recording_bridge.client.collection("tickets").document("retry").set({"status": "received"})
+    recording_router.fail_first(2)
+    recording_router.client.collection("tickets").document("retry").set({"status": "received"})
 
-    (record,) = _records_for(recording_bridge, "tickets/retry", 1)
+    (record,) = _records_for(recording_router, "tickets/retry", 1)
 
     assert record["attempt"] == 3
-    assert recording_bridge.stack.bridge_stats()["failed"] == 0
+    assert recording_router.stack.trigger_stats()["failed"] == 0
 
 
 def test_only_top_level_documents_of_watched_collections_trigger(
-    recording_bridge: RecordingBridge,
+    recording_router: RecordingRouter,
 ) -> None:
-    client = recording_bridge.client
+    client = recording_router.client
     client.collection("customer_profiles").document("cust-1").set({"displayName": "Awa"})
     client.collection("tickets").document("T9").collection("notes").document("n1").set({"a": 1})
     client.collection("tickets").document("T9").set({"status": "received"})
 
-    _records_for(recording_bridge, "tickets/T9", 1)
-    recording_bridge.wait_idle()
+    _records_for(recording_router, "tickets/T9", 1)
+    recording_router.wait_idle()
 
-    assert [r["path"] for r in recording_bridge.records()] == ["tickets/T9"]
+    assert [r["path"] for r in recording_router.records()] == ["tickets/T9"]
 
 
-def test_a_write_that_changes_nothing_sends_nothing(recording_bridge: RecordingBridge) -> None:
-    ref = recording_bridge.client.collection("orders").document("same")
+def test_a_write_that_changes_nothing_sends_nothing(recording_router: RecordingRouter) -> None:
+    ref = recording_router.client.collection("orders").document("same")
     ref.set({"status": "paid", "total": 12.5})
     ref.set({"status": "paid", "total": 12.5})
     ref.set({"status": "shipped", "total": 12.5})
 
-    records = _records_for(recording_bridge, "orders/same", 2)
-    recording_bridge.wait_idle()
+    records = _records_for(recording_router, "orders/same", 2)
+    recording_router.wait_idle()
 
-    assert [r["after"]["status"] for r in recording_bridge.records()] == ["paid", "shipped"]
+    assert [r["after"]["status"] for r in recording_router.records()] == ["paid", "shipped"]
     assert records[1]["update_mask"] == ["status"]
 
 
 def test_a_server_timestamp_write_is_one_event_with_the_final_document(
-    recording_bridge: RecordingBridge,
+    recording_router: RecordingRouter,
 ) -> None:
-    ref = recording_bridge.client.collection("carts").document("ts")
+    ref = recording_router.client.collection("carts").document("ts")
     ref.set({"status": "active", "updatedAt": firestore.SERVER_TIMESTAMP})
 
-    (record,) = _records_for(recording_bridge, "carts/ts", 1)
-    recording_bridge.wait_idle()
+    (record,) = _records_for(recording_router, "carts/ts", 1)
+    recording_router.wait_idle()
 
-    assert len(recording_bridge.records()) == 1
+    assert len(recording_router.records()) == 1
     assert record["after"]["status"] == "active"
     assert record["after"]["updatedAt"]  # the resolved timestamp, not a missing field
 
 
 def test_removed_and_nested_fields_are_in_the_update_mask(
-    recording_bridge: RecordingBridge,
+    recording_router: RecordingRouter,
 ) -> None:
-    ref = recording_bridge.client.collection("tickets").document("mask")
+    ref = recording_router.client.collection("tickets").document("mask")
     ref.set({"status": "received", "notes": "cracked", "meta": {"a": 1, "b": 2}})
     ref.set({"status": "received", "meta": {"a": 1, "b": 3}})
 
-    _, updated = _records_for(recording_bridge, "tickets/mask", 2)
+    _, updated = _records_for(recording_router, "tickets/mask", 2)
 
     assert updated["update_mask"] == ["meta", "notes"]
     assert "notes" not in updated["after"]
@@ -156,25 +156,25 @@ def test_removed_and_nested_fields_are_in_the_update_mask(
 
 
 def test_reset_forgets_documents_so_the_next_write_is_a_create(
-    recording_bridge: RecordingBridge,
+    recording_router: RecordingRouter,
 ) -> None:
-    ref = recording_bridge.client.collection("tickets").document("again")
+    ref = recording_router.client.collection("tickets").document("again")
     ref.set({"status": "received"})
-    _records_for(recording_bridge, "tickets/again", 1)
+    _records_for(recording_router, "tickets/again", 1)
 
-    recording_bridge.reset()
+    recording_router.reset()
     ref.set({"status": "completed"})
 
-    (record,) = _records_for(recording_bridge, "tickets/again", 1)
+    (record,) = _records_for(recording_router, "tickets/again", 1)
     assert record["before"] is None
     assert record["after"] == {"status": "completed"}
 
 
 def test_set_replaces_and_delete_field_removes_like_production(
-    recording_bridge: RecordingBridge,
+    recording_router: RecordingRouter,
 ) -> None:
     """The emulator merged on set() and ignored DELETE_FIELD; devstack/firestore/fixes.mjs."""
-    ref = recording_bridge.client.collection("tickets").document("semantics")
+    ref = recording_router.client.collection("tickets").document("semantics")
     ref.set({"a": 1, "b": 2, "m": {"x": 1, "y": 2}})
     ref.update({"b": firestore.DELETE_FIELD, "m.y": firestore.DELETE_FIELD})
     after_update = ref.get().to_dict()
@@ -186,5 +186,5 @@ def test_set_replaces_and_delete_field_removes_like_production(
     assert after_update == {"a": 1, "m": {"x": 1}}
     assert after_merge == {"a": 1, "m": {"x": 1}, "c": 3}
     assert after_set == {"only": True}
-    records = _records_for(recording_bridge, "tickets/semantics", 4)
+    records = _records_for(recording_router, "tickets/semantics", 4)
     assert [r["update_mask"] for r in records[1:]] == [["b", "m"], ["c"], ["a", "c", "m", "only"]]

@@ -1,0 +1,179 @@
+"""What the local stack starts and how: targets, ports, credentials of the fakes, options.
+
+``StackConfig.from_env`` reads the ``DEVSTACK_*`` variables (``make dev`` sets none: every port
+is a free one) and ``FIRESTORE_EMULATOR_HOST`` (a developer's own emulator, used instead of
+starting one). Keyword arguments win over the environment.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from devstack import firebase_json
+from devstack.process import DEFAULT_HOST, ROOT
+
+__all__ = [
+    "CLOUDEVENT",
+    "DEFAULT_PROJECT",
+    "FAKE_CREDENTIALS",
+    "HTTP",
+    "ROOT",
+    "TARGETS",
+    "TRIGGERS",
+    "FunctionSpec",
+    "StackConfig",
+    "fake_credential_flags",
+    "main_functions",
+]
+
+DEFAULT_PROJECT = "demo-shop"
+DEFAULT_LOCATION = "europe-west1"
+
+CLOUDEVENT = "cloudevent"
+HTTP = "http"
+
+# Every target of main.py and how it is triggered.
+TARGETS: dict[str, str] = {
+    "on_ticket_written": CLOUDEVENT,
+    "on_order_written": CLOUDEVENT,
+    "on_cart_written": CLOUDEVENT,
+    "deliver_notification": HTTP,
+    "cart_sweep": HTTP,
+    "twilio_inbound": HTTP,
+    "twilio_status": HTTP,
+    "meta_webhook": HTTP,
+}
+# Firestore triggers: collection -> target.
+TRIGGERS: dict[str, str] = {
+    "tickets": "on_ticket_written",
+    "orders": "on_order_written",
+    "carts": "on_cart_written",
+}
+
+# Credentials the fakes accept and the functions use: fixed, local, not secret.
+FAKE_CREDENTIALS: dict[str, str] = {
+    "TWILIO_ACCOUNT_SID": "AC" + "0" * 30 + "01",
+    "TWILIO_AUTH_TOKEN": "devstack-twilio-auth-token",
+    "TWILIO_SMS_FROM": "+15005550006",
+    "TWILIO_WHATSAPP_FROM": "whatsapp:+14155238886",
+    "META_WHATSAPP_TOKEN": "devstack-meta-token",
+    "META_PHONE_NUMBER_ID": "106540352242922",
+    "META_APP_SECRET": "devstack-meta-app-secret",
+    "META_VERIFY_TOKEN": "devstack-meta-verify-token",
+    "SMTP_FROM": "Repair Shop <shop@example.com>",
+}
+
+
+def fake_credential_flags() -> list[str]:
+    """The ``python -m devstack.fakes`` flags that give the fakes the functions' credentials."""
+    return [
+        "--twilio-account-sid",
+        FAKE_CREDENTIALS["TWILIO_ACCOUNT_SID"],
+        "--twilio-auth-token",
+        FAKE_CREDENTIALS["TWILIO_AUTH_TOKEN"],
+        "--meta-token",
+        FAKE_CREDENTIALS["META_WHATSAPP_TOKEN"],
+        "--meta-app-secret",
+        FAKE_CREDENTIALS["META_APP_SECRET"],
+        "--meta-phone-number-id",
+        FAKE_CREDENTIALS["META_PHONE_NUMBER_ID"],
+    ]
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One functions-framework process."""
+
+    name: str
+    signature: str
+    source: Path = ROOT / "main.py"
+    target: str | None = None
+    env: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def entry_point(self) -> str:
+        return self.target or self.name
+
+
+def main_functions(names: Sequence[str] | None = None) -> tuple[FunctionSpec, ...]:
+    """Specs for the targets of ``main.py`` (all of them by default)."""
+    chosen = list(TARGETS) if names is None else list(names)
+    unknown = [n for n in chosen if n not in TARGETS]
+    if unknown:
+        raise ValueError(f"unknown targets {unknown}; known: {sorted(TARGETS)}")
+    return tuple(FunctionSpec(n, TARGETS[n]) for n in chosen)
+
+
+def _env_int(env: Mapping[str, str], name: str) -> int:
+    value = env.get(name, "").strip()
+    return int(value) if value else 0
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """What to start and on which ports (0: a free port). ``from_env`` reads ``DEVSTACK_*``.
+
+    ``triggers`` maps a collection to the function its writes go to; ``external_firestore`` is
+    a developer's own emulator (its triggers reach the router only if it was started with
+    ``--functions_emulator`` naming the router: ``router_port`` fixes the router's port for
+    that). ``tasks_backoff_scale`` shortens the queues' retry backoff (tests use 0.05).
+    """
+
+    project: str = DEFAULT_PROJECT
+    host: str = DEFAULT_HOST
+    firestore_port: int = 0
+    router_port: int = 0
+    tasks_port: int = 0
+    fakes_http_port: int = 0
+    fakes_smtp_port: int = 0
+    function_ports: Mapping[str, int] = field(default_factory=dict)
+    functions: tuple[FunctionSpec, ...] = field(default_factory=main_functions)
+    triggers: Mapping[str, str] = field(default_factory=lambda: dict(TRIGGERS))
+    rules: Path | None = field(default_factory=lambda: firebase_json.load().rules)
+    tasks: bool = True
+    tasks_backoff_scale: float = 1.0
+    fakes: bool = True
+    fakes_auto_callbacks: bool = False
+    external_firestore: str | None = None
+    tasks_location: str = DEFAULT_LOCATION
+    whatsapp_provider: str = "twilio"
+    default_country: str = "FR"
+    registration_url: str = "https://shop.example.com/register"
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    log_dir: Path | None = None
+    env_file: Path | None = None
+    startup_timeout: float = 90.0
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> StackConfig:
+        """Ports and options from ``DEVSTACK_*`` variables; an external emulator from
+        ``FIRESTORE_EMULATOR_HOST``. Keyword arguments win over the environment."""
+        env = os.environ if environ is None else environ
+        ports: dict[str, int] = {}
+        for item in env.get("DEVSTACK_FUNCTION_PORTS", "").split(","):
+            if "=" in item:
+                name, _, port = item.partition("=")
+                ports[name.strip()] = int(port)
+        names = [n.strip() for n in env.get("DEVSTACK_FUNCTIONS", "").split(",") if n.strip()]
+        log_dir = env.get("DEVSTACK_LOG_DIR")
+        values: dict[str, Any] = {
+            "project": env.get("DEVSTACK_PROJECT") or DEFAULT_PROJECT,
+            "host": env.get("DEVSTACK_HOST") or DEFAULT_HOST,
+            "firestore_port": _env_int(env, "DEVSTACK_FIRESTORE_PORT"),
+            "router_port": _env_int(env, "DEVSTACK_ROUTER_PORT"),
+            "tasks_port": _env_int(env, "DEVSTACK_TASKS_PORT"),
+            "fakes_http_port": _env_int(env, "DEVSTACK_FAKES_HTTP_PORT"),
+            "fakes_smtp_port": _env_int(env, "DEVSTACK_FAKES_SMTP_PORT"),
+            "function_ports": ports,
+            "functions": main_functions(names or None),
+            "external_firestore": env.get("FIRESTORE_EMULATOR_HOST") or None,
+            "tasks_location": env.get("DEVSTACK_TASKS_LOCATION") or DEFAULT_LOCATION,
+            "whatsapp_provider": env.get("DEVSTACK_WHATSAPP_PROVIDER") or "twilio",
+            "log_dir": Path(log_dir) if log_dir else None,
+        }
+        values.update(overrides)
+        return cls(**values)

@@ -1,0 +1,1 @@
+"""The Cloud Firestore emulator of the local stack and its trigger router."""
