@@ -1,10 +1,11 @@
 """Delivering one notification: claim, re-check, render, send, record. Exactly once in effect.
 
 Cloud Tasks delivers at least once and concurrently. A worker owns an attempt only after
-creating its claim document (``notification_claims/{id}_{generation}``) with ``create()``:
-exactly one worker gets each generation. A claim carries a lease; a later worker may take the
-next generation only once the lease has expired (the first worker died) or the notification
-records that attempt as finished. Task-name dedup is never relied on.
+claiming the history document (``shared.claims``: the ``claim`` field, taken in a transaction):
+exactly one worker gets each attempt. The claim carries a lease; a later worker takes the next
+attempt once the previous one gave it back (a transient failure) or its lease expired (the
+worker died: the provider is then asked whether that attempt got through before sending again).
+Task-name dedup is never relied on.
 """
 
 from __future__ import annotations
@@ -14,10 +15,11 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from shared import claims
 from shared.channels.base import OutboundMessage, Sender, SendResult
 from shared.channels.error_codes import ErrorKind
 from shared.channels.errors import ProviderError
-from shared.firestore import as_datetime, create_if_absent, get_db, read, utcnow
+from shared.firestore import as_datetime, compare_and_set, get_db, utcnow
 from shared.log import get_logger, log_context
 from shared.models import Channel, NotificationStatus, Provider
 from shared.pipeline import live_checks
@@ -31,6 +33,7 @@ from shared.pipeline.shop import get_shop_settings
 from shared.queues import NOTIFICATIONS_QUEUE
 from shared.settings import get_settings
 from shared.sms import analyze, estimate_cost
+from shared.status import can_transition
 from shared.tasks import TaskQueue, get_queue
 
 if TYPE_CHECKING:
@@ -38,10 +41,11 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-CLAIMS = "notification_claims"
 LEASE = timedelta(seconds=120)
-MAX_CLAIM_STEPS = 20
 LOOKUP_SLACK = timedelta(seconds=5)  # clocks of ours and the provider's differ a little
+# What a send returned: recorded even when a status callback already moved the notification on
+# (where the callback did not already say it: its cost beats our estimate).
+SENT_FACTS = frozenset({"sentAt", "provider", "providerMessageId"})
 FINAL = {
     NotificationStatus.SENT,
     NotificationStatus.DELIVERED,
@@ -84,6 +88,11 @@ class Delivery:
     max_attempts: int = NOTIFICATIONS_QUEUE.max_attempts
     default_country: str = "FR"
 
+    def __post_init__(self) -> None:
+        # The history document as this attempt's claim left it, and that write's update time:
+        # the base of every write of the attempt (a precondition, no read).
+        self._base: tuple[dict[str, Any], datetime | None] = ({}, None)
+
     def ref(self, notification_id: str) -> DocumentReference:
         return self.db.collection(HISTORY).document(notification_id)
 
@@ -93,61 +102,50 @@ class Delivery:
 
     def _run(self, notification_id: str) -> Outcome:
         ref = self.ref(notification_id)
-        doc = read(ref)
+        try:
+            claim = claims.claim(
+                self.db,
+                ref,
+                now=self.now,
+                lease=self.lease,
+                precheck=self._moot,
+                also=lambda attempt: {"attempts": attempt, "updatedAt": self.now},
+            )
+        except claims.ClaimBusyError:
+            return Outcome("in_progress", 503, "another attempt holds the lease")
+        if claim.outcome is claims.ClaimOutcome.COMPLETED:
+            status = str(claim.doc.get("status") or "unknown")
+            return Outcome("already_final", extra={"status": status})
+        if not claim.taken:
+            if claim.reason == "missing":
+                log.warning("no such notification; nothing to deliver")
+                return Outcome("unknown_notification")
+            if claim.reason == "already_final":
+                return Outcome("already_final", extra={"status": claim.doc.get("status")})
+            due = as_datetime(claim.doc.get("scheduledFor"))
+            return Outcome("not_due", detail=f"scheduled for {due.isoformat() if due else '?'}")
+        # An earlier attempt may have reached the provider without us learning it: its worker
+        # died after claiming (expired lease) or its answer was lost (ambiguous timeout).
+        suspect_since = claim.resumed_from or as_datetime(claim.doc.get("ambiguousSince"))
+        doc = dict(claim.doc)
+        self._base = (doc, claim.update_time)
+        with log_context(attempt=claim.attempt):
+            return self._attempt(notification_id, ref, doc, claim.attempt, suspect_since)
+
+    def _moot(self, doc: Mapping[str, Any] | None) -> str | None:
+        """Why this notification needs no attempt now (claims' precheck), or None."""
         if doc is None:
-            log.warning("no such notification; nothing to deliver")
-            return Outcome("unknown_notification")
+            return "missing"
         status = NotificationStatus(str(doc.get("status", "unknown")))
         if status in FINAL:
-            return Outcome("already_final", extra={"status": status.value})
+            return "already_final"
         due = as_datetime(doc.get("scheduledFor"))
         if (
             status is NotificationStatus.SCHEDULED
             and due
             and due > self.now + timedelta(seconds=30)
         ):
-            return Outcome("not_due", detail=f"scheduled for {due.isoformat()}")
-
-        claim = self._claim(notification_id, doc)
-        if claim is None:
-            return Outcome("in_progress", 503, "another attempt holds the lease")
-        generation, abandoned_since = claim
-        # An earlier attempt may have reached the provider without us learning it: its worker
-        # died after claiming (abandoned lease) or its answer was lost (ambiguous timeout).
-        suspect_since = abandoned_since or as_datetime(doc.get("ambiguousSince"))
-        with log_context(attempt=generation):
-            return self._attempt(notification_id, ref, doc, generation, suspect_since)
-
-    # -- claiming -----------------------------------------------------------------------------
-
-    def _claim(
-        self, notification_id: str, doc: Mapping[str, Any]
-    ) -> tuple[int, datetime | None] | None:
-        """Create the next free claim: (generation, start of an abandoned earlier attempt).
-
-        None while a live lease is held by someone else.
-        """
-        generation = int(doc.get("attempts") or 0) + 1
-        abandoned_since: datetime | None = None
-        for _ in range(MAX_CLAIM_STEPS):
-            claim_ref = self.db.collection(CLAIMS).document(f"{notification_id}_{generation}")
-            claim = {
-                "notificationId": notification_id,
-                "generation": generation,
-                "createdAt": self.now,
-                "leaseExpiresAt": self.now + self.lease,
-                "taskRetryCount": self.task_retry_count,
-            }
-            if create_if_absent(claim_ref, claim):
-                return generation, abandoned_since
-            existing = read(claim_ref) or {}
-            lease_end = as_datetime(existing.get("leaseExpiresAt"))
-            if lease_end is not None and lease_end > self.now:
-                return None
-            started = as_datetime(existing.get("createdAt")) or lease_end
-            if started is not None and (abandoned_since is None or started < abandoned_since):
-                abandoned_since = started
-            generation += 1
+            return "not_due"
         return None
 
     # -- one attempt --------------------------------------------------------------------------
@@ -220,7 +218,7 @@ class Delivery:
         message: OutboundMessage,
         result: SendResult,
     ) -> None:
-        metadata: dict[str, Any] = dict(doc.get("metadata") or {})
+        metadata: dict[str, Any] = {}
         if message.channel is Channel.SMS:
             info = analyze(message.text)
             cost = estimate_cost(info.segments, str(doc.get("country") or ""))
@@ -233,6 +231,8 @@ class Delivery:
             )
         if message.use_template:
             metadata["whatsappTemplate"] = True
+        if result.price is not None:
+            metadata.update(providerPrice=result.price, providerPriceUnit=result.price_unit)
         update: dict[str, Any] = {
             "status": NotificationStatus.SENT.value,
             "statusReason": doc.get("statusReason", ""),
@@ -242,12 +242,9 @@ class Delivery:
             "provider": result.provider.value,
             "providerMessageId": result.provider_message_id,
             "providerStatus": result.status,
-            "metadata": metadata,
+            **{f"metadata.{k}": v for k, v in metadata.items()},
         }
-        if result.price is not None:
-            update["metadata"]["providerPrice"] = result.price
-            update["metadata"]["providerPriceUnit"] = result.price_unit
-        ref.update(update)
+        self._write(ref, update, done=True, facts=SENT_FACTS)
 
     def _failed(
         self,
@@ -266,7 +263,8 @@ class Delivery:
             update: dict[str, Any] = {}
             if exc.ambiguous and not doc.get("ambiguousSince"):
                 update["ambiguousSince"] = self.now
-            ref.update(
+            self._write(
+                ref,
                 {
                     **update,
                     "status": NotificationStatus.SENDING.value,
@@ -276,7 +274,8 @@ class Delivery:
                     "errorCode": code,
                     "errorMessage": str(exc.message)[:500],
                     "updatedAt": self.now,
-                }
+                },
+                done=False,
             )
             status = 429 if exc.kind is ErrorKind.RATE_LIMITED else 503
             return Outcome("retry", status, str(exc), {"errorCode": code})
@@ -319,7 +318,40 @@ class Delivery:
         if error_code is not None or error_message is not None:
             update["errorCode"] = error_code
             update["errorMessage"] = error_message
-        ref.update(update)
+        self._write(ref, update, done=True)
+
+    def _write(
+        self,
+        ref: DocumentReference,
+        fields: Mapping[str, Any],
+        *,
+        done: bool,
+        facts: frozenset[str] = frozenset(),
+    ) -> None:
+        """One write of this attempt's outcome, with the claim completed (``done``) or given
+        back. Forward-only: when a provider's status callback moved the notification past the
+        outcome meanwhile (a Meta status carries our id and may beat our own ``sent``), only the
+        claim and the ``facts`` (what the send returned) are written, never the older status."""
+        closing = claims.completed_fields(self.now) if done else claims.released_fields(self.now)
+
+        def decide(current: dict[str, Any] | None) -> dict[str, Any]:
+            if current is None:
+                return {}
+            now_status = str(current.get("status") or "unknown")
+            new_status = str(fields.get("status") or now_status)
+            if new_status == now_status or can_transition(now_status, new_status):
+                return {**fields, **closing}
+            kept = {
+                k: v
+                for k, v in fields.items()
+                if (k in facts or (facts and k.startswith("metadata."))) and _absent(current, k)
+            }
+            return {**kept, **closing}
+
+        base, version = self._base
+        known = (base, version) if version is not None else None
+        written = compare_and_set(ref, decide, known=known)
+        self._base = ({**(written.current or {}), **written.fields}, written.update_time)
 
     def _reschedule(
         self, notification_id: str, ref: DocumentReference, generation: int, when: datetime
@@ -327,16 +359,27 @@ class Delivery:
         """Quiet hours began: give the attempt back and come back at the next allowed minute."""
         queue = self.queue or get_queue()
         queue.enqueue(notification_id, generation=generation, schedule_time=when)
-        ref.update(
+        self._write(
+            ref,
             {
                 "status": NotificationStatus.SCHEDULED.value,
                 "scheduledFor": when,
                 "scheduledAt": self.now,
                 "attempts": generation,
                 "updatedAt": self.now,
-            }
+            },
+            done=False,
         )
         return Outcome("scheduled", detail=f"quiet hours until {when.isoformat()}")
+
+
+def _absent(doc: Mapping[str, Any], path: str) -> bool:
+    """Whether a field (``a`` or ``a.b``) of ``doc`` is missing or null."""
+    head, _, tail = path.partition(".")
+    value = doc.get(head)
+    if tail:
+        value = value.get(tail) if isinstance(value, Mapping) else None
+    return value is None
 
 
 def deliver(

@@ -39,7 +39,6 @@ SEEDED: dict[str, dict[str, Any]] = {
 }
 WATCHED = (
     "notification_history",
-    "notification_claims",
     "carts",
     "cart_reminders",
     "discount_codes",

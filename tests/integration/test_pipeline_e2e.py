@@ -1,10 +1,10 @@
 """The outbound pipeline end to end on the local stack.
 
 A document written to the Firestore emulator reaches ``on_ticket_written`` / ``on_order_written``
-through the trigger bridge (an Eventarc-shaped CloudEvent); the function plans, writes history and
-enqueues Cloud Tasks on the Tasks emulator, which dispatches ``deliver_notification``, which sends
-through the real SDKs to the fake providers. Tests assert what the providers received and the
-``notification_history`` rows.
+through the emulator's trigger (an Eventarc-shaped CloudEvent); the function plans, writes history
+and enqueues Cloud Tasks on the Tasks emulator, which dispatches ``deliver_notification``, which
+sends through the real SDKs to the fake providers. Tests assert what the providers received and
+the ``notification_history`` rows.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import pytest
 import requests
 from google.cloud.firestore_v1.base_query import FieldFilter
 
+from devstack.config import FAKE_CREDENTIALS
 from devstack.fakes import FakeProvidersClient
-from devstack.stack import FAKE_CREDENTIALS, Stack
+from devstack.stack import Stack
 from tests.support.cloudevents import document_event, post_event
 from tests.support.wait import wait_for
 from tests.support.webhooks import twilio_form
@@ -293,8 +294,19 @@ def test_attempt_abandoned_by_a_killed_worker_is_recovered_once_its_lease_expire
     nid = f"n-crash-{unique_id}"
     now = datetime.now(UTC)
     _pending_sms(firestore_client, nid, phone)
-    claim = firestore_client.collection("notification_claims").document(f"{nid}_1")
-    claim.set({"notificationId": nid, "generation": 1, "leaseExpiresAt": now + timedelta(hours=1)})
+    ref = firestore_client.collection("notification_history").document(nid)
+    ref.update(
+        {
+            "attempts": 1,
+            "claim": {
+                "state": "in_progress",
+                "owner": "a-worker-that-died",
+                "attempt": 1,
+                "claimedAt": now,
+                "leaseExpiresAt": now + timedelta(hours=1),
+            },
+        }
+    )
     deliver = functions["deliver_notification"]
 
     busy = requests.post(deliver, json={"notificationId": nid}, timeout=10)
@@ -302,12 +314,13 @@ def test_attempt_abandoned_by_a_killed_worker_is_recovered_once_its_lease_expire
     assert busy.json()["outcome"] == "in_progress"
     assert _sms_to(fakes, phone) == []
 
-    claim.update({"leaseExpiresAt": now - timedelta(seconds=1)})  # the dead worker's lease ends
+    ref.update({"claim.leaseExpiresAt": now - timedelta(seconds=1)})  # the dead worker's lease ends
     answers = [requests.post(deliver, json={"notificationId": nid}, timeout=10) for _ in range(2)]
     assert [a.json()["outcome"] for a in answers] == ["sent", "already_final"]
-    row = firestore_client.collection("notification_history").document(nid).get().to_dict()
+    row = ref.get().to_dict()
     assert row["status"] == "sent"
     assert row["attempts"] == 2
+    assert row["claim"]["state"] == "completed"
     assert len(_sms_to(fakes, phone)) == 1
 
 
@@ -367,6 +380,7 @@ def test_send_accepted_but_answer_lost_is_not_sent_again_on_retry(
     row = firestore_client.collection("notification_history").document(nid).get().to_dict()
     assert row["status"] == "sent"
     assert row["attempts"] == 2
+    assert row["claim"]["state"] == "completed"
     assert row["providerMessageId"] == accepted[0]["message_id"]
 
 

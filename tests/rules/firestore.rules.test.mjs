@@ -66,7 +66,6 @@ const SEED = {
   'consent_events/e1': { customerId: ALICE, channel: 'sms', keyword: 'STOP' },
   'settings/notifications': { quietHours: {} },
   'discount_codes/SAVE10-ABC': { percent: 10, cartId: 'c-alice', customerId: ALICE },
-  'notification_claims/n-alice_1': { notificationId: 'n-alice', generation: 1 },
   'phone_index/+33612345678': { customerId: ALICE },
   'provider_status_orphans/SM123': { status: 'delivered' },
   'unlisted_collection/x': { anything: true },
@@ -288,7 +287,6 @@ describe('firestore.rules', { skip: SKIP }, () => {
     'consent_events/e1',
     'settings/notifications',
     'discount_codes/SAVE10-ABC',
-    'notification_claims/n-alice_1',
     'phone_index/+33612345678',
     'provider_status_orphans/SM123',
   ]) {

@@ -27,13 +27,12 @@ KEYWORDS = {"return", "if", "let", "in", "is", "true", "false", "null"}
 # Every collection of the contract and of docs/data-model.md needs an explicit match block.
 CONTRACT_COLLECTIONS = {
     "customer_profiles", "clients", "tickets", "orders", "carts", "notification_history",
-    "discount_codes", "conversations", "consent_events", "settings", "notification_claims",
-    "phone_index",
+    "discount_codes", "conversations", "consent_events", "settings", "phone_index",
 }  # fmt: skip
 # Kept by the functions (Admin SDK) only: no client write, whoever asks.
 SERVER_ONLY = {
     "notification_history", "consent_events", "conversations", "settings", "discount_codes",
-    "notification_claims", "phone_index", "provider_status_orphans", "carts",
+    "phone_index", "provider_status_orphans", "carts",
 }  # fmt: skip
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_\-]+|\{[A-Za-z_][A-Za-z0-9_]*\}|\{[A-Za-z_][A-Za-z0-9_]*=\*\*\}")
