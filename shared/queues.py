@@ -35,8 +35,9 @@ class QueueConfig:
         ]
 
 
-# Sends: 10 s, 20 s, 40 s ... capped at 10 min; 8 attempts span about 35 minutes, long enough
-# to ride out a provider incident, short enough that a "your phone is ready" is still timely.
+# Sends: retried after 10 s, 20 s, 40 s ... capped at 10 min (Cloud Tasks' RetryConfig formula);
+# 8 attempts span about 20 minutes, long enough to ride out a provider incident, short enough
+# that a "your phone is ready" is still timely.
 NOTIFICATIONS_QUEUE = QueueConfig(
     name="notifications",
     max_attempts=8,

@@ -1,8 +1,8 @@
 """Cloud Tasks adapter: one HTTP task per delivery attempt generation, to ``deliver_notification``.
 
 Task names are deterministic (``{notificationId}-{generation}``) so a repeated enqueue is
-usually refused by Cloud Tasks as a duplicate, but correctness never depends on it (the local
-emulator has no name dedup): delivery claims its work in Firestore.
+refused by Cloud Tasks as a duplicate (``AlreadyExists``, taken as done), but correctness never
+depends on it: delivery claims its work in Firestore.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from shared.carts.episodes import cart_status
 from shared.carts.store import CARTS, REMINDER_TYPES, where
 from shared.errors import TransientError
 from shared.events import DocumentChange
-from shared.firestore import as_datetime
+from shared.firestore import ContendedError, as_datetime, compare_and_set
 from shared.log import get_logger
 from shared.models import CartStatus, NotificationStatus, OrderStatus
 from shared.pipeline.outbox import HISTORY
@@ -42,7 +42,7 @@ _WATCHED = ("cartId", "customerId", "discountCode")
 
 
 class RecoveryConflictError(TransientError):
-    """The cart changed while we were converting it; the order event is worth a retry."""
+    """The cart kept changing while we were converting it; the order event is worth a retry."""
 
 
 @dataclass(frozen=True)
@@ -100,10 +100,28 @@ def _attributed_cart(
     return best[1] if best else None
 
 
+def conversion(
+    cart: Mapping[str, Any] | None, *, order_id: str, at: datetime, reminded: bool
+) -> dict[str, Any]:
+    """The fields that convert ``cart`` for ``order_id`` (and credit the recovery when one of
+    its reminders reached the customer); empty when there is nothing to change."""
+    if cart is None:
+        return {}
+    converted_by = cart.get("convertedOrderId")
+    if converted_by and converted_by != order_id:
+        return {}
+    update: dict[str, Any] = {}
+    if cart_status(cart) is not CartStatus.CONVERTED:
+        update["status"] = CartStatus.CONVERTED.value
+    if not converted_by:
+        update.update(convertedOrderId=order_id, convertedAt=at)
+    if reminded and not cart.get("recoveredOrderId"):
+        update.update(recoveredOrderId=order_id, recoveredAt=at)
+    return update
+
+
 def recover_cart(change: DocumentChange, *, db: Client, now: datetime) -> Recovery | None:
     """``orders/{id}`` written: convert (and maybe credit) the cart, mark the code used."""
-    from google.api_core.exceptions import FailedPrecondition  # noqa: PLC0415
-
     order = change.after
     if order is None or not worth_a_look(change.before, order):
         return None
@@ -126,28 +144,28 @@ def recover_cart(change: DocumentChange, *, db: Client, now: datetime) -> Recove
         snap = _attributed_cart(db, customer_id, at=at, window=window)
     if snap is None:
         return Recovery(order_id, "no_cart", cart_id, redemption)
-    cart = snap.to_dict() or {}
-    converted_by = cart.get("convertedOrderId")
-    if converted_by and converted_by != order_id:
-        return Recovery(order_id, "converted_by_other_order", snap.id, redemption)
-
     reminded_at = last_reminder_reaching(db, snap.id, at=at, window=window)
     if not cart_id and reminded_at is None:
         return Recovery(order_id, "no_cart", None, redemption)  # nothing ties them
-    update: dict[str, Any] = {}
-    if cart_status(cart) is not CartStatus.CONVERTED:
-        update["status"] = CartStatus.CONVERTED.value
-    if not converted_by:
-        update.update(convertedOrderId=order_id, convertedAt=at)
-    if reminded_at is not None and not cart.get("recoveredOrderId"):
-        update.update(recoveredOrderId=order_id, recoveredAt=at)
-    if not update:
-        return Recovery(order_id, "already_converted", snap.id, redemption)
+
+    def decide(current: dict[str, Any] | None) -> dict[str, Any]:
+        return conversion(current, order_id=order_id, at=at, reminded=reminded_at is not None)
+
     try:
-        snap.reference.update(update, option=db.write_option(last_update_time=snap.update_time))
-    except FailedPrecondition as exc:
-        raise RecoveryConflictError(f"cart {snap.id} changed meanwhile: {exc}") from exc
-    outcome = "recovered" if "recoveredOrderId" in update else "converted"
+        result = compare_and_set(snap.reference, decide, snapshot=snap)
+    except ContendedError as exc:
+        raise RecoveryConflictError(f"cart {snap.id} kept changing: {exc}") from exc
+    if not result.fields:
+        converted_by = (result.current or {}).get("convertedOrderId")
+        outcome = (
+            "no_cart"
+            if result.current is None
+            else "converted_by_other_order"
+            if converted_by and converted_by != order_id
+            else "already_converted"
+        )
+        return Recovery(order_id, outcome, snap.id, redemption)
+    outcome = "recovered" if "recoveredOrderId" in result.fields else "converted"
     log.info(
         "order %s %s cart %s",
         order_id,

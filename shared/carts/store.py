@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.firestore import as_datetime
 from shared.log import get_logger
 from shared.models import NotificationStatus
 from shared.pipeline.outbox import HISTORY
@@ -62,41 +61,29 @@ def where(query: Query | CollectionReference, field: str, op: str, value: Any) -
     return query.where(filter=FieldFilter(field, op, value))
 
 
-def _same_instant(a: Any, b: Any) -> bool:
-    return bool(as_datetime(a) == as_datetime(b)) if isinstance(a, datetime) else bool(a == b)
-
-
 def paginate(base: Query, field: str, *, page_size: int, reads: Reads) -> Iterator[Snapshot]:
     """Every document of ``base`` in ``field`` order, page by page.
 
-    The emulator ignores query cursors, so a page starts with ``field >= last value``; the
-    documents already seen at that value are skipped (ties across a page boundary), and a page
-    made only of such ties is fetched again with a larger limit. The caller may change
-    documents while iterating (a processed cart leaves the query): nothing is missed, nothing
-    is yielded twice.
+    Each page starts after the last document of the one before (a query cursor: its ``field``
+    value and its name, so ties across a page boundary are neither skipped nor repeated). The
+    caller may change documents while iterating: one that leaves the query is simply not met
+    again, and none is yielded twice.
     """
-    last: Any = None
-    seen_at_last: set[str] = set()
-    limit = page_size
+    cursor: Snapshot | None = None
+    yielded: set[str] = set()
     while True:
-        query = base if last is None else where(base, field, ">=", last)
-        docs = list(query.order_by(field).limit(limit).stream())
+        query = base.order_by(field).limit(page_size)
+        if cursor is not None:
+            query = query.start_after(cursor)
+        docs = list(query.stream())
         reads.query(len(docs))
-        fresh = [
-            d for d in docs if not (d.id in seen_at_last and _same_instant(d.get(field), last))
-        ]
-        yield from fresh
-        if len(docs) < limit:
+        for doc in docs:
+            if doc.id not in yielded:
+                yielded.add(doc.id)
+                yield doc
+        if len(docs) < page_size:
             return
-        if not fresh:
-            limit *= 2
-            continue
-        value = fresh[-1].get(field)
-        if last is None or not _same_instant(value, last):
-            seen_at_last = set()
-        last = value
-        seen_at_last.update(d.id for d in fresh if _same_instant(d.get(field), last))
-        limit = page_size
+        cursor = docs[-1]
 
 
 def cancel_waiting_reminders(
@@ -110,8 +97,8 @@ def cancel_waiting_reminders(
     """Set this cart's still-waiting reminders (``pending``/``scheduled``) to ``cancelled``.
 
     Those of ``keep_episode`` are left alone. The update carries the read's update time as a
-    precondition, so a reminder that a worker moved to ``sending`` meanwhile is not touched in
-    production (the emulator ignores it; delivery's live check cancels it then).
+    precondition, so a reminder that a worker claimed meanwhile is not touched (delivery's live
+    check cancels it then).
     """
     from google.api_core.exceptions import FailedPrecondition, NotFound  # noqa: PLC0415
 

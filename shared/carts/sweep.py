@@ -1,8 +1,8 @@
 """``cart_sweep``: find the carts due for a reminder and remind each once.
 
 Reads grow with the due carts, not with all carts: each stage is one indexed query
-(``firestore.indexes.json``) whose results are the due carts themselves, paged with
-``where(field >= last)`` (the emulator ignores cursors). Per due cart the sweep reads the cart
+(``firestore.indexes.json``) whose results are the due carts themselves, paged with query
+cursors. Per due cart the sweep reads the cart
 (in the query) and the customer's profile; a sweep where nothing is due reads the settings
 document and runs three empty queries. One failing cart never stops the sweep: failures are
 collected per cart and reported in the summary, and the cart is found again next time.

@@ -2,8 +2,8 @@
 
 Most cart writes need nothing (the decision on the event's own snapshot says so, without a
 read). Otherwise the cart is read again and the decision taken on its current state, then
-written with the read's update time as a precondition: a concurrent write makes the event
-fail transiently and Eventarc delivers it again, to decide afresh.
+written with the read's update time as a precondition (``compare_and_set``): after a concurrent
+write the decision is taken afresh on what is there now.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from shared.carts.episodes import upkeep
 from shared.carts.store import CARTS, cancel_waiting_reminders
 from shared.errors import TransientError
 from shared.events import DocumentChange
+from shared.firestore import ContendedError, compare_and_set
 from shared.log import get_logger
 
 if TYPE_CHECKING:
@@ -24,28 +25,30 @@ log = get_logger(__name__)
 
 
 class CartChangedError(TransientError):
-    """The cart was written again while we were keeping it; the event is worth a retry."""
+    """The cart kept being written while we were keeping it; the event is worth a retry."""
 
 
 def keep_cart(change: DocumentChange, *, db: Client, now: datetime) -> dict[str, Any]:
     """Keep one cart's abandonment state honest after a write; a summary for the log."""
-    from google.api_core.exceptions import FailedPrecondition, NotFound  # noqa: PLC0415
     from google.cloud.firestore import DELETE_FIELD  # noqa: PLC0415
 
     event_time = change.time or now
     decision = upkeep(change.before, change.after, change.after, event_time=event_time)
     fields: dict[str, Any] = {}
     if decision.writes and change.after is not None:
-        ref = db.collection(CARTS).document(change.document_id)
-        snap = ref.get()
-        current = snap.to_dict() if snap.exists else None
-        decision = upkeep(change.before, change.after, current, event_time=event_time)
-        if decision.writes and current is not None:
-            fields = {**decision.updates, **dict.fromkeys(decision.deletes, DELETE_FIELD)}
-            try:
-                ref.update(fields, option=db.write_option(last_update_time=snap.update_time))
-            except (FailedPrecondition, NotFound) as exc:
-                raise CartChangedError(f"{change.path} changed meanwhile: {exc}") from exc
+
+        def decide(current: dict[str, Any] | None) -> dict[str, Any]:
+            nonlocal decision
+            decision = upkeep(change.before, change.after, current, event_time=event_time)
+            if not decision.writes or current is None:
+                return {}
+            return {**decision.updates, **dict.fromkeys(decision.deletes, DELETE_FIELD)}
+
+        try:
+            ref = db.collection(CARTS).document(change.document_id)
+            fields = compare_and_set(ref, decide).fields
+        except ContendedError as exc:
+            raise CartChangedError(f"{change.path} kept changing: {exc}") from exc
     cancelled: list[str] = []
     if decision.cancel is not None:
         cancelled = cancel_waiting_reminders(

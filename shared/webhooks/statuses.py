@@ -2,11 +2,14 @@
 
 The notification is found by ``providerMessageId`` with an equality query (a single-field
 index, never a scan); a Meta status carrying our notification id in ``biz_opaque_callback_data``
-is read directly. The change is computed by ``status_fields`` (pure) and written in a
-transaction: forward-only (``shared.status``), so duplicates and out-of-order callbacks are
-harmless. In production the transaction makes read-decide-write atomic; on the local emulator
-transactions are not isolated, which only matters for two callbacks of the same message
-racing, and even then the forward-only rule is re-checked on each.
+is read directly. The change is computed by ``status_fields`` (pure), forward-only
+(``shared.status``), and written with the read's update time as a precondition
+(``compare_and_set``): when another callback of the same message wrote in between, the document
+is read again and the change decided afresh. So duplicates, out-of-order and concurrent
+callbacks are harmless, and one that changes nothing (a duplicate, a late ``sent``) costs only
+the query. A compare-and-set rather than a transaction: it is the same atomic read-decide-write
+on one document, in two round trips instead of four, and without the lock waits that many
+callbacks of one message would queue behind.
 
 A timestamp per status (``sentAt``, ``deliveredAt``, ``readAt``, ``failedAt``,
 ``undeliveredAt``) is filled when first reported, also for progress reported late (a ``sent``
@@ -29,7 +32,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.channels.errors import classify_twilio
-from shared.firestore import create_if_absent
+from shared.firestore import compare_and_set, create_if_absent
 from shared.ids import is_firestore_id
 from shared.log import get_logger
 from shared.models import NotificationStatus, Provider
@@ -39,7 +42,9 @@ from shared.status import can_transition
 from shared.webhooks.payloads import StatusUpdate
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client, DocumentReference, Transaction
+    from google.cloud.firestore import Client, DocumentReference, DocumentSnapshot
+
+    Snapshot = DocumentSnapshot[DocumentReference]
 
     from shared.tasks import TaskQueue
 
@@ -128,19 +133,18 @@ def is_permanent_failure(update: StatusUpdate) -> bool:
     return True
 
 
-def _hinted(db: Client, update: StatusUpdate) -> DocumentReference | None:
+def _hinted(db: Client, update: StatusUpdate) -> Snapshot | None:
     hint = update.notification_hint
     if not hint or not is_firestore_id(hint):
         return None
-    ref = db.collection(HISTORY).document(hint)
-    snapshot = ref.get()
+    snapshot = db.collection(HISTORY).document(hint).get()
     if not snapshot.exists:
         return None
     recorded = (snapshot.to_dict() or {}).get("providerMessageId")
-    return ref if recorded in (None, update.message_id) else None
+    return snapshot if recorded in (None, update.message_id) else None
 
 
-def find_notification(db: Client, update: StatusUpdate) -> DocumentReference | None:
+def find_notification(db: Client, update: StatusUpdate) -> Snapshot | None:
     """The history document of the message a status is about, without a scan."""
     from google.cloud.firestore import FieldFilter  # noqa: PLC0415 - heavy, first use only
 
@@ -153,7 +157,7 @@ def find_notification(db: Client, update: StatusUpdate) -> DocumentReference | N
     for snapshot in query.limit(5).stream():
         provider = (snapshot.to_dict() or {}).get("provider")
         if provider in (None, update.provider.value):
-            return snapshot.reference
+            return snapshot
     return None
 
 
@@ -184,29 +188,12 @@ def record_orphan(db: Client, update: StatusUpdate, now: datetime) -> bool:
     )
 
 
-def _apply_in_transaction(
-    db: Client, ref: DocumentReference, update: StatusUpdate, now: datetime
-) -> tuple[dict[str, Any], dict[str, Any]]:
-    from google.cloud import firestore  # noqa: PLC0415
-
-    def run(transaction: Transaction) -> tuple[dict[str, Any], dict[str, Any]]:
-        snapshot = ref.get(transaction=transaction)
-        doc = snapshot.to_dict() or {}
-        fields = status_fields(doc, update, now)
-        if fields:
-            transaction.update(ref, fields)
-        return doc, fields
-
-    result: tuple[dict[str, Any], dict[str, Any]] = firestore.transactional(run)(db.transaction())
-    return result
-
-
 def apply_status(
     db: Client, update: StatusUpdate, *, now: datetime, queue: TaskQueue | None = None
 ) -> StatusOutcome:
     """Apply one provider status to its notification (or keep it as an orphan)."""
-    ref = find_notification(db, update)
-    if ref is None:
+    snapshot = find_notification(db, update)
+    if snapshot is None:
         created = record_orphan(db, update, now)
         log.info(
             "status %s for an unknown %s message kept as an orphan",
@@ -215,8 +202,12 @@ def apply_status(
             extra={"providerMessageId": update.message_id, "new": created},
         )
         return StatusOutcome(update.message_id, None, None, orphan=True)
-    before, fields = _apply_in_transaction(db, ref, update, now)
-    after = merged(before, fields)
+    ref = snapshot.reference
+    written = compare_and_set(
+        ref, lambda doc: status_fields(doc or {}, update, now), snapshot=snapshot
+    )
+    fields = written.fields
+    after = merged(written.current or {}, fields)
     status = str(after.get("status") or "")
     fallback_id = None
     if (
