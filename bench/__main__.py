@@ -185,7 +185,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if unknown:
         parser.error(f"unknown parts {sorted(unknown)}; known: {', '.join(PARTS)}")
 
-    from shared.log import configure  # noqa: PLC0415
+    from shared.platform.log import configure  # noqa: PLC0415
 
     configure("bench", level=logging.ERROR)  # the pipeline's info lines would drown the table
     start = time.perf_counter()

@@ -4,12 +4,12 @@ In this process, as production runs it but without the network in between:
 
 - **trigger**: each ticket creation arrives as the CloudEvent Eventarc sends (binary mode,
   protobuf ``DocumentEventData``), parsed with ``cloudevents.http.from_http`` as
-  functions-framework does, then ``shared.entry.handle_firestore_event`` with the real
-  ``handle_ticket_change`` (plan, history ``create()``, enqueue); ``producers`` events at once.
+  functions-framework does, then ``functions.boundary.cloudevents.handle_firestore_event`` with the
+  real ``handle_ticket_change`` (plan, history ``create()``, enqueue); ``producers`` events at once.
 - **tasks**: the queue is in memory and hands each notification to ``workers`` concurrent
   delivery workers, as Cloud Tasks dispatches concurrently in production (the local Tasks
   emulator dispatches one at a time). The gRPC call to Cloud Tasks is not part of the figure.
-- **delivery**: ``shared.pipeline.delivery.deliver`` with the real adapters (Twilio SDK, smtplib)
+- **delivery**: ``shared.flows.deliver.deliver`` with the real adapters (Twilio SDK, smtplib)
   sending to the fake providers' process; half the customers get an SMS, half an email.
 
 Firestore reads and writes are counted at the client's RPC layer (``bench.infra.RpcCounter``).
@@ -136,11 +136,11 @@ def measure(
     os.environ.update(services.function_env(PROJECT))
     from cloudevents.http import from_http  # noqa: PLC0415
 
-    from shared.channels.factory import Senders  # noqa: PLC0415
-    from shared.entry import handle_firestore_event  # noqa: PLC0415
-    from shared.pipeline.delivery import deliver  # noqa: PLC0415
-    from shared.pipeline.triggers import handle_ticket_change  # noqa: PLC0415
-    from shared.settings import Settings, get_settings  # noqa: PLC0415
+    from functions.boundary.cloudevents import handle_firestore_event  # noqa: PLC0415
+    from shared.adapters.channels.factory import Senders  # noqa: PLC0415
+    from shared.flows.deliver import deliver  # noqa: PLC0415
+    from shared.flows.notify import handle_ticket_change  # noqa: PLC0415
+    from shared.platform.settings import Settings, get_settings  # noqa: PLC0415
 
     get_settings.cache_clear()
     db = services.client(PROJECT)
@@ -226,7 +226,7 @@ def measure(
 
 def deliver_warm_up(db: Any, senders: Any) -> None:
     """One notification per channel through ``deliver`` before anything is measured."""
-    from shared.pipeline.delivery import deliver  # noqa: PLC0415
+    from shared.flows.deliver import deliver  # noqa: PLC0415
 
     base = {
         "type": "ticket.completed",

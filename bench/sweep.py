@@ -3,7 +3,7 @@
 The carts are seeded exactly as ``tests/integration/test_cart_sweep_cost.py`` seeds them (its
 helpers are reused: 100 carts idle 3 hours with their customers' profiles, and 9,900 that no
 sweep at that time may touch: recent, bought, recently reminded, finished), and the sweep runs
-in process (``shared.carts.sweep.run_sweep``) with a recording queue. Reads are counted at the
+in process (``shared.flows.carts.sweep.run_sweep``) with a recording queue. Reads are counted at the
 client's RPC layer; the sweep's own report is shown beside them.
 """
 
@@ -37,7 +37,7 @@ class SweepResult:
 
 
 def measure(services: Services, *, say: Callable[[str], None] = print) -> SweepResult:
-    from shared.carts.sweep import run_sweep  # noqa: PLC0415
+    from shared.flows.carts.sweep import run_sweep  # noqa: PLC0415
     from tests.integration.test_cart_sweep_cost import (  # noqa: PLC0415
         DUE_CARTS,
         NOW,

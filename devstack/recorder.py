@@ -2,10 +2,10 @@
 
 Run as any target (``functions-framework --source devstack/recorder.py --target record_event
 --signature-type cloudevent``). Each event is decoded with the production decoder
-(``shared.events.decode_document_change``) and appended as one JSON line to ``RECORDER_FILE``,
-with its raw ``ce-*`` attributes. ``RECORDER_FAIL_FIRST=N`` (or the number in the file
-``$RECORDER_FILE.fail``, read on every request so a test can switch it on and off) answers 500 to
-the first N deliveries of each event id, to watch the router retry.
+(``functions.boundary.cloudevents.decode_document_change``) and appended as one JSON line to
+``RECORDER_FILE``, with its raw ``ce-*`` attributes. ``RECORDER_FAIL_FIRST=N`` (or the number in the
+file ``$RECORDER_FILE.fail``, read on every request so a test can switch it on and off) answers 500
+to the first N deliveries of each event id, to watch the router retry.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared.events import decode_document_change
+from functions.boundary.cloudevents import decode_document_change
 
 _lock = threading.Lock()
 _attempts: Counter[str] = Counter()

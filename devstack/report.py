@@ -2,7 +2,6 @@
 
 Used by the demo and handy in a shell next to ``make dev``::
 
-    from devstack.report import print_report
     print_report(fakes_client, firestore_client)
 """
 

@@ -2,8 +2,8 @@
 
 Order: the trigger router (the Firestore emulator needs its address), Google's Cloud Firestore
 emulator with ``firestore.rules`` and the triggers registered (or a developer's own emulator),
-the Cloud Tasks emulator with the queues of ``shared/queues.py``, the fake providers, then one
-functions-framework process per target. Each child runs in its own process group and dies with
+the Cloud Tasks emulator with the queues of ``shared/platform/queues.py``, the fake providers, then
+one functions-framework process per target. Each child runs in its own process group and dies with
 the orchestrator (``devstack.process``).
 
 From code and tests::
@@ -258,7 +258,7 @@ class Stack:
         return self._spawn("tasks", argv, ready_json=True)
 
     def _start_tasks(self, child: Child) -> None:
-        """Once the emulator says where it listens: the queues of ``shared/queues.py``."""
+        """Once the emulator says where it listens: the queues of ``shared/platform/queues.py``."""
         ready = child.wait_ready_line(self.config.startup_timeout)
         self.tasks_host = str(ready["host"])
         self.ports["tasks"] = int(ready["port"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import flask
 import functions_framework
 
-from shared.pipeline.http_entry import deliver_request
+from functions.boundary.internal import deliver_request
 
 
 @functions_framework.http

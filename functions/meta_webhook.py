@@ -5,7 +5,7 @@ from __future__ import annotations
 import flask
 import functions_framework
 
-from shared.webhooks.http import meta_webhook_response
+from functions.boundary.webhooks import meta_webhook_response
 
 
 @functions_framework.http

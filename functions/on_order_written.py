@@ -5,8 +5,8 @@ from __future__ import annotations
 import functions_framework
 from cloudevents.http import CloudEvent
 
-from shared.entry import handle_firestore_event
-from shared.pipeline.triggers import handle_order_change
+from functions.boundary.cloudevents import handle_firestore_event
+from shared.flows.notify import handle_order_change
 
 
 @functions_framework.cloud_event

@@ -5,7 +5,7 @@
 
 Dates are whole days in UTC, both included. Firestore is the project's (``GOOGLE_CLOUD_PROJECT``
 and the usual credentials) or the emulator at ``FIRESTORE_EMULATOR_HOST``. What the numbers
-mean: ``shared/carts/report.py``.
+mean: ``shared/flows/carts/report.py``.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as ``python scripts/cart_report.py``
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from shared.carts.report import format_report, recovery_report
-from shared.firestore import get_db
+from shared.flows.carts.report import format_report, recovery_report
+from shared.store.client import get_db
 
 
 def _day(text: str) -> date:

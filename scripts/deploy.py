@@ -5,10 +5,10 @@
 
 The plan (docs/deploy.md tells it in prose): enable the APIs; create the runtime and invoker
 service accounts and their roles; make sure each secret exists, has a value, and is readable by
-the runtime account; create or update the Cloud Tasks queues from ``shared/queues.py``; deploy
-the two private HTTP functions, check their URLs, deploy the three Firestore triggers and the
-three public webhooks; let the invoker account call the private functions; create or update
-the Cloud Scheduler job of ``cart_sweep``; deploy the Firestore rules and indexes.
+the runtime account; create or update the Cloud Tasks queues from ``shared/platform/queues.py``;
+deploy the two private HTTP functions, check their URLs, deploy the three Firestore triggers and the
+three public webhooks; let the invoker account call the private functions; create or update the
+Cloud Scheduler job of ``cart_sweep``; deploy the Firestore rules and indexes.
 
 Every step is idempotent: running the script again updates what exists. The dry run prints one
 shell line per step (``if <exists>; then <update>; else <create>; fi`` where a resource may
@@ -30,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from shared.queues import QUEUES  # noqa: E402 - the repository's own queue facts
+from shared.platform.queues import QUEUES  # noqa: E402 - the repository's own queue facts
 
 RUNTIME = "python312"
 RUNTIME_ACCOUNT = "notify-runtime"  # the functions' identity
@@ -217,7 +217,7 @@ def load_config(values: Mapping[str, str], overrides: Mapping[str, str | None]) 
     region = deploy.get("DEPLOY_REGION", "europe-west1")
     queue = env.setdefault("TASKS_QUEUE", "notifications")
     if queue not in {q.name for q in QUEUES}:
-        raise ConfigError(f"TASKS_QUEUE={queue!r} is not a queue of shared/queues.py")
+        raise ConfigError(f"TASKS_QUEUE={queue!r} is not a queue of shared/platform/queues.py")
     secrets = deploy.get("DEPLOY_SECRETS")
     chosen = (
         tuple(s.strip() for s in secrets.split(",") if s.strip())

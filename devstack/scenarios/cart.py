@@ -23,10 +23,10 @@ import requests
 from devstack.fakes.client import FakeProvidersClient
 from devstack.scenarios.stop import _firestore, _wait
 from devstack.stack import Stack
-from shared.carts.report import format_report, recovery_report
-from shared.carts.sweep import run_sweep
-from shared.settings import Settings
-from shared.tasks import CloudTasksQueue
+from shared.adapters.tasks import CloudTasksQueue
+from shared.flows.carts.report import format_report, recovery_report
+from shared.flows.carts.sweep import run_sweep
+from shared.platform.settings import Settings
 
 CUSTOMER_ID = "cust-wanjiku"
 EMAIL = "wanjiku@example.co.ke"

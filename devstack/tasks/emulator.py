@@ -7,7 +7,7 @@ task behind it), spun over future tasks, retried at once without backoff and had
 dedup. This one dispatches as Cloud Tasks does; see ``state.py`` and ``schedule.py``.
 
 Queues are created through the API, as in production: ``devstack.tasks.queues.ensure_queues``
-(main venv) creates those of ``shared/queues.py`` with their rate and retry configuration.
+(main venv) creates those of ``shared/platform/queues.py`` with their rate and retry configuration.
 ``--default-queue`` (with ``--max-retries``) is still accepted for callers not moved yet; it
 creates a queue with Cloud Tasks' defaults.
 

@@ -1,8 +1,8 @@
 """What the stack (main venv) calls to run the Tasks emulator and give it the deployed queues.
 
 ``tasks_argv`` is the emulator's command line; once its ready line is out, ``ensure_queues``
-creates (or brings up to date) every queue of ``shared/queues.py`` through the Cloud Tasks API,
-with the rate limits and retry configuration the deploy step gives ``gcloud tasks queues
+creates (or brings up to date) every queue of ``shared/platform/queues.py`` through the Cloud Tasks
+API, with the rate limits and retry configuration the deploy step gives ``gcloud tasks queues
 create``, so the local queue retries and throttles as the deployed one does.
 
 ``backoff_scale`` is a local-only knob: it multiplies min and max backoff so tests see a 10 s
@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from devstack.tasks.schedule import RetryPolicy
-from shared.queues import QUEUES, QueueConfig
+from shared.platform.queues import QUEUES, QueueConfig
 
 if TYPE_CHECKING:
     from google.cloud import tasks_v2

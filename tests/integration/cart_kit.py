@@ -16,10 +16,10 @@ from typing import Any
 
 from devstack.fakes import FakeProvidersClient
 from devstack.stack import Stack
-from shared.carts.store import where
-from shared.carts.sweep import run_sweep
-from shared.pipeline.shop import clear_cache
-from shared.settings import get_settings
+from shared.flows.carts.sweep import run_sweep
+from shared.platform.settings import get_settings
+from shared.store.carts import where
+from shared.store.shop import clear_cache
 from tests.support.cloudevents import http_client
 
 ITEMS = [

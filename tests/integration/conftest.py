@@ -105,7 +105,7 @@ def _fresh_settings_after_test() -> Iterator[None]:
 
 def _clear_settings_cache() -> None:
     with contextlib.suppress(ImportError, AttributeError):
-        from shared.settings import get_settings  # noqa: PLC0415
+        from shared.platform.settings import get_settings  # noqa: PLC0415
 
         get_settings.cache_clear()
 
@@ -126,7 +126,7 @@ class RecordingRouter:
     client: Any
 
     def records(self) -> list[dict[str, Any]]:
-        """What the target received, decoded by ``shared.events``, in arrival order."""
+        """What the target received, decoded by ``functions.boundary.cloudevents``, in order."""
         return read_records(self.record_file)
 
     def wait_idle(self, timeout: float = 30.0) -> None:

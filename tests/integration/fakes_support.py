@@ -14,7 +14,7 @@ from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 from werkzeug.wrappers import Request, Response
 
 from devstack.fakes import FakeProviders
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 PROJECT = "demo-adapters"
 META_PHONE_NUMBER_ID = "106540352242922"

@@ -14,11 +14,12 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from devstack.fakes import FakeProvidersClient
-from shared.channels import OutboundMessage, TransientProviderError
-from shared.channels.meta_whatsapp import MetaWhatsAppSender
-from shared.channels.twilio_sms import TwilioSmsSender
-from shared.models import Channel
-from shared.settings import Settings
+from shared.adapters.channels.meta_whatsapp import MetaWhatsAppSender
+from shared.adapters.channels.twilio_sms import TwilioSmsSender
+from shared.model.enums import Channel
+from shared.model.messages import OutboundMessage
+from shared.platform.settings import Settings
+from shared.rules.provider_errors import TransientProviderError
 from tests.integration.fakes_support import CallbackReceiver
 
 pytestmark = pytest.mark.integration

@@ -9,10 +9,14 @@ import pytest
 from firebase_admin import messaging
 
 from devstack.fakes import FakeProviders
-from shared.channels import OutboundMessage
-from shared.channels.errors import ErrorKind, PermanentProviderError, TransientProviderError
-from shared.channels.fcm_push import FcmPushSender, FirebaseMessagingClient, make_fcm_client
-from shared.models import Channel
+from shared.adapters.channels.fcm_push import (
+    FcmPushSender,
+    FirebaseMessagingClient,
+    make_fcm_client,
+)
+from shared.model.enums import Channel
+from shared.model.messages import OutboundMessage
+from shared.rules.provider_errors import ErrorKind, PermanentProviderError, TransientProviderError
 from tests.integration.fakes_support import PROJECT, settings_for
 
 pytestmark = pytest.mark.integration

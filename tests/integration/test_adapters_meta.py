@@ -13,10 +13,10 @@ from typing import Any
 import pytest
 
 from devstack.fakes import FakeProviders
-from shared.channels import OutboundMessage, WhatsAppTemplate
-from shared.channels.errors import ErrorKind, PermanentProviderError, TransientProviderError
-from shared.channels.meta_whatsapp import MetaWhatsAppSender
-from shared.models import Channel
+from shared.adapters.channels.meta_whatsapp import MetaWhatsAppSender
+from shared.model.enums import Channel
+from shared.model.messages import OutboundMessage, WhatsAppTemplate
+from shared.rules.provider_errors import ErrorKind, PermanentProviderError, TransientProviderError
 from tests.integration.fakes_support import (
     META_PHONE_NUMBER_ID,
     CallbackReceiver,

@@ -11,10 +11,10 @@ from datetime import UTC, datetime
 import pytest
 
 from devstack.fakes import FakeProviders
-from shared.channels import OutboundMessage
-from shared.channels.errors import ErrorKind, PermanentProviderError, TransientProviderError
-from shared.channels.smtp_email import SmtpEmailSender
-from shared.models import Channel
+from shared.adapters.channels.smtp_email import SmtpEmailSender
+from shared.model.enums import Channel
+from shared.model.messages import OutboundMessage
+from shared.rules.provider_errors import ErrorKind, PermanentProviderError, TransientProviderError
 from tests.integration.fakes_support import settings_for
 
 pytestmark = pytest.mark.integration

@@ -13,17 +13,17 @@ import pytest
 from twilio.request_validator import RequestValidator
 
 from devstack.fakes import FakeProviders
-from shared.channels import OutboundMessage, WhatsAppTemplate
-from shared.channels.errors import (
+from shared.adapters.channels.twilio_common import make_twilio_client
+from shared.adapters.channels.twilio_sms import TwilioSmsSender
+from shared.adapters.channels.twilio_whatsapp import TwilioWhatsAppSender
+from shared.model.enums import Channel
+from shared.model.messages import OutboundMessage, WhatsAppTemplate
+from shared.rules.provider_errors import (
     ErrorKind,
     PermanentProviderError,
     TransientProviderError,
     classify_twilio,
 )
-from shared.channels.twilio_common import make_twilio_client
-from shared.channels.twilio_sms import TwilioSmsSender
-from shared.channels.twilio_whatsapp import TwilioWhatsAppSender
-from shared.models import Channel
 from tests.integration.fakes_support import (
     SMS_FROM,
     STATUS_CALLBACK_URL,

@@ -17,8 +17,8 @@ import requests
 from devstack.config import ROOT
 from devstack.fakes import FakeProvidersClient
 from devstack.stack import Stack
-from shared.carts.discounts import code_problem
-from shared.carts.report import recovery_report
+from shared.flows.carts.report import recovery_report
+from shared.store.discounts import code_problem
 from tests.integration.cart_kit import Shop
 from tests.support.cloudevents import cloudevent_client, document_event, send_event
 

@@ -20,13 +20,13 @@ import pytest
 
 from devstack.firestore import emulator
 from devstack.stack import Stack
-from shared.carts.episodes import episode_of
-from shared.carts.reminders import LEASE, source_event_id
-from shared.carts.store import Reads, paginate
-from shared.carts.sweep import run_sweep
-from shared.ids import notification_id
-from shared.settings import Settings, SmtpSettings, TwilioSettings
-from shared.tasks import TaskQueueError
+from shared.adapters.tasks import TaskQueueError
+from shared.flows.carts.reminders import LEASE, source_event_id
+from shared.flows.carts.sweep import run_sweep
+from shared.model.ids import notification_id
+from shared.platform.settings import Settings, SmtpSettings, TwilioSettings
+from shared.rules.cart_episodes import episode_of
+from shared.store.carts import Reads, paginate
 
 NOW = datetime(2026, 11, 17, 13, 0, tzinfo=UTC)  # a Tuesday, 14:00 in Paris: no quiet hours
 SETTINGS = Settings(smtp=SmtpSettings(host="smtp.invalid", sender="shop@example.com"))

@@ -16,8 +16,8 @@ import pytest
 
 from devstack.firestore import emulator
 from devstack.stack import Stack
-from shared import claims
-from shared.firestore import ContendedError, compare_and_set
+from shared.store import claims
+from shared.store.client import ContendedError, compare_and_set
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEASE = timedelta(minutes=2)

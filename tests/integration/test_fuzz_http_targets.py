@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, event, example, given, settings
 from hypothesis import strategies as st
 
 from devstack.stack import Stack
-from shared.pipeline.shop import clear_cache
+from shared.store.shop import clear_cache
 from tests.support.cloudevents import http_client
 
 pytestmark = pytest.mark.integration

@@ -10,7 +10,7 @@ use up their attempts and end failed.
 Delivery runs in this process with senders whose timeout is short (the stack's function processes
 wait 10 seconds), and the test drives the retries itself, round after round, as Cloud Tasks would
 redeliver each task the function answered 429/5xx (without the backoff, within the queue's
-attempt budget, ``shared.queues.NOTIFICATIONS_QUEUE.max_attempts``). Events are handled in
+attempt budget, ``shared.platform.queues.NOTIFICATIONS_QUEUE.max_attempts``). Events are handled in
 process too, through the real Eventarc decoding and trigger handlers, with a recording queue.
 """
 
@@ -28,12 +28,12 @@ from cloudevents.http import from_http
 
 from devstack.fakes import FakeProvidersClient
 from devstack.stack import Stack
-from shared.channels.factory import Senders
-from shared.entry import handle_firestore_event
-from shared.pipeline.delivery import deliver
-from shared.pipeline.triggers import handle_order_change, handle_ticket_change
-from shared.queues import NOTIFICATIONS_QUEUE
-from shared.settings import Settings
+from functions.boundary.cloudevents import handle_firestore_event
+from shared.adapters.channels.factory import Senders
+from shared.flows.deliver import deliver
+from shared.flows.notify import handle_order_change, handle_ticket_change
+from shared.platform.queues import NOTIFICATIONS_QUEUE
+from shared.platform.settings import Settings
 from tests.support.cloudevents import document_event
 
 pytestmark = pytest.mark.integration

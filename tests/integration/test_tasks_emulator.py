@@ -30,7 +30,7 @@ from google.cloud import tasks_v2
 from google.cloud.tasks_v2.services.cloud_tasks.transports import CloudTasksGrpcTransport
 
 from devstack.tasks.queues import ensure_queues, queue_path, tasks_argv
-from shared.queues import QUEUES, QueueConfig
+from shared.platform.queues import QUEUES, QueueConfig
 from tests.support.wait import wait_for
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devstack.fakes.client import FakeProvidersClient
-from shared.models import Provider
-from shared.webhooks.inbound import inbound_doc_id
+from shared.flows.inbound import inbound_doc_id
+from shared.model.enums import Provider
 from tests.integration.webhook_kit import (
     Webhooks,
     docs,

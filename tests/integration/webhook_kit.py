@@ -20,7 +20,7 @@ from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
 from devstack.config import FAKE_CREDENTIALS, ROOT
-from shared.pipeline.shop import clear_cache
+from shared.store.shop import clear_cache
 from tests.support.webhooks import Signature, meta_json, twilio_form
 
 TWILIO_TOKEN = FAKE_CREDENTIALS["TWILIO_AUTH_TOKEN"]

@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from google.auth import crypt, jwt
 
-from shared.auth import (
+from shared.adapters.oidc import (
     CachedGoogleCerts,
     CallerAuthError,
     ForbiddenCallerError,
@@ -23,7 +23,7 @@ from shared.auth import (
     jwt_verifier,
     verify_internal_caller,
 )
-from shared.settings import Settings
+from shared.platform.settings import Settings
 
 AUDIENCE = "https://deliver-notification-123456789.europe-west1.run.app"
 INVOKER = "notify-invoker@shop-prod.iam.gserviceaccount.com"

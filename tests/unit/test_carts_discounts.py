@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.carts.discounts import (
+from shared.store.discounts import (
     CODE_ALPHABET,
     CODE_LENGTH,
     Offer,

@@ -7,9 +7,9 @@ from typing import Any
 
 import pytest
 
-from shared.carts.due import due_stage, due_windows
-from shared.carts.episodes import episode_key
-from shared.shop_settings import ShopSettings
+from shared.model.shop import ShopSettings
+from shared.rules.cart_due import due_stage, due_windows
+from shared.rules.cart_episodes import episode_key
 
 NOW = datetime(2026, 11, 17, 14, 0, tzinfo=UTC)
 DEFAULTS = due_windows(ShopSettings(), NOW)

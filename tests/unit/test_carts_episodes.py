@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared.carts.episodes import (
+from shared.flows.carts.reminders import still_wanted
+from shared.rules.cart_episodes import (
     CART_ACTIVITY,
     CART_CONVERTED,
     CART_DELETED,
@@ -19,7 +20,6 @@ from shared.carts.episodes import (
     reminder_stage,
     upkeep,
 )
-from shared.carts.reminders import still_wanted
 
 T0 = datetime(2026, 11, 17, 10, 0, tzinfo=UTC)
 NOW = T0 + timedelta(hours=5)

@@ -8,7 +8,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.cascade import (
+from shared.model.documents import ClientRecord, CustomerProfile
+from shared.model.enums import Channel, EventKey, Provider
+from shared.model.enums import NotificationStatus as S
+from shared.rules.cascade import (
     WALK_IN_TEMPLATE,
     ConfiguredProviders,
     Plan,
@@ -17,8 +20,6 @@ from shared.cascade import (
     plan_notifications,
     select_fallback,
 )
-from shared.models import Channel, ClientRecord, CustomerProfile, EventKey, Provider
-from shared.models import NotificationStatus as S
 
 ALL = ConfiguredProviders(email=True, sms=True, whatsapp=True, push=True)
 FR_MOBILE = "+33612345678"

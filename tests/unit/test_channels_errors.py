@@ -10,7 +10,9 @@ import urllib3.exceptions
 from firebase_admin import exceptions as fb_exceptions
 from firebase_admin import messaging
 
-from shared.channels.errors import (
+from shared.model.enums import Provider
+from shared.platform.errors import PermanentError, TransientError, is_transient
+from shared.rules.provider_errors import (
     ErrorKind,
     PermanentProviderError,
     ProviderError,
@@ -22,8 +24,6 @@ from shared.channels.errors import (
     classify_transport,
     classify_twilio,
 )
-from shared.errors import PermanentError, TransientError, is_transient
-from shared.models import Provider
 
 K = ErrorKind
 

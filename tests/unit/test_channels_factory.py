@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from shared.channels import ProviderNotConfiguredError, Senders, senders_from_settings
-from shared.channels.meta_whatsapp import MetaWhatsAppSender
-from shared.channels.smtp_email import SmtpEmailSender
-from shared.channels.twilio_sms import TwilioSmsSender
-from shared.channels.twilio_whatsapp import TwilioWhatsAppSender
-from shared.models import Channel, Provider
-from shared.settings import Settings
+from shared.adapters.channels.factory import Senders, senders_from_settings
+from shared.adapters.channels.meta_whatsapp import MetaWhatsAppSender
+from shared.adapters.channels.smtp_email import SmtpEmailSender
+from shared.adapters.channels.twilio_sms import TwilioSmsSender
+from shared.adapters.channels.twilio_whatsapp import TwilioWhatsAppSender
+from shared.model.enums import Channel, Provider
+from shared.platform.settings import Settings
+from shared.rules.provider_errors import ProviderNotConfiguredError
 
 ROOT = Path(__file__).resolve().parents[2]
 FULL = {
@@ -32,7 +33,7 @@ FULL = {
 
 def test_importing_the_package_imports_no_provider_sdk() -> None:
     code = (
-        "import sys, shared.channels; "
+        "import sys, shared.adapters.channels.factory; "
         "print(sorted(m for m in ('twilio', 'firebase_admin', 'smtplib', 'requests') "
         "if m in sys.modules))"
     )
@@ -98,7 +99,7 @@ def test_a_notification_keeps_the_provider_it_was_planned_with_while_configured(
 
 
 def test_the_pipeline_registry_protocol_is_what_senders_provide() -> None:
-    from shared.pipeline.senders import SenderRegistry  # noqa: PLC0415
+    from shared.adapters.channels.senders import SenderRegistry  # noqa: PLC0415
 
     registry: SenderRegistry = Senders(Settings.from_env({}))
     assert registry.sender_for(Channel.EMAIL, None) is None

@@ -7,15 +7,15 @@ from dataclasses import replace
 
 import pytest
 
-from shared.channels.base import OutboundMessage, WhatsAppTemplate
-from shared.channels.errors import ErrorKind, PermanentProviderError
-from shared.channels.meta_whatsapp import meta_payload, wa_id
-from shared.channels.smtp_email import build_email, message_id
-from shared.channels.twilio_common import fingerprint, variables_matcher
-from shared.channels.twilio_sms import sms_params
-from shared.channels.twilio_whatsapp import content_variables, whatsapp_params
-from shared.models import Channel
-from shared.settings import SmtpSettings, TwilioSettings
+from shared.adapters.channels.meta_whatsapp import meta_payload, wa_id
+from shared.adapters.channels.smtp_email import build_email, message_id
+from shared.adapters.channels.twilio_common import fingerprint, variables_matcher
+from shared.adapters.channels.twilio_sms import sms_params
+from shared.adapters.channels.twilio_whatsapp import content_variables, whatsapp_params
+from shared.model.enums import Channel
+from shared.model.messages import OutboundMessage, WhatsAppTemplate
+from shared.platform.settings import SmtpSettings, TwilioSettings
+from shared.rules.provider_errors import ErrorKind, PermanentProviderError
 
 TWILIO = TwilioSettings(
     account_sid="AC" + "1" * 32,

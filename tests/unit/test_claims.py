@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from shared.claims import ClaimBusyError, ClaimOutcome, decide
+from shared.store.claims import ClaimBusyError, ClaimOutcome, decide
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 EARLIER = NOW - timedelta(minutes=10)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.contacts import choose_email, choose_mobile, email_problem, is_valid_email
+from shared.rules.contacts import choose_email, choose_mobile, email_problem, is_valid_email
 
 
 @pytest.mark.parametrize(

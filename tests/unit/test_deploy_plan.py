@@ -2,9 +2,9 @@
 
 The dry run is executed as an operator would run it, with fake ``gcloud`` and ``firebase``
 programs first on ``PATH`` that record any call (a dry run must make none). The printed lines
-are parsed back into commands and checked against main.py, CONTRACT.md and shared/queues.py.
-A real run is executed against the same fakes, which answer like a project where nothing
-exists yet, or fail on a chosen command.
+are parsed back into commands and checked against main.py, CONTRACT.md and
+shared/platform/queues.py. A real run is executed against the same fakes, which answer like a
+project where nothing exists yet, or fail on a chosen command.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from shared.queues import QUEUES
+from shared.platform.queues import QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "deploy.py"
@@ -358,7 +358,12 @@ def test_gcloudignore_uploads_the_runtime_code_only() -> None:
         env={**os.environ, "CLOUDSDK_CORE_DISABLE_PROMPTS": "1"},
     ).stdout.split()
     files = set(listed)
-    assert {"main.py", "requirements.txt", "shared/settings.py", "functions/cart_sweep.py"} <= files
+    assert {
+        "main.py",
+        "requirements.txt",
+        "shared/platform/settings.py",
+        "functions/cart_sweep.py",
+    } <= files
     leaked = sorted(
         f
         for f in files

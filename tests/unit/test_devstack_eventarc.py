@@ -11,7 +11,8 @@ import pytest
 
 from devstack.eventarc import changed_fields, quote_field_path
 from devstack.recorder import read_records
-from shared.events import DocumentChange, decode_document_change
+from functions.boundary.cloudevents import decode_document_change
+from shared.model.change import DocumentChange
 from tests.support.cloudevents import (
     Encoding,
     cloudevent_client,

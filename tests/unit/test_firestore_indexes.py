@@ -92,12 +92,12 @@ CUSTOMER_APP = (
 # its callers' queries.
 QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     # where(query, field, op, value): a one-line helper; its callers are scanned on their own.
-    "shared/carts/store.py::where": (),
+    "shared/store/carts.py::where": (),
     # paginate(base, field): ordered pages of the sweep's base queries.
-    "shared/carts/store.py::paginate": CART_SWEEP + RECOVERY_REPORT,
-    "shared/carts/sweep.py::due_snapshots": CART_SWEEP,
-    "shared/carts/sweep.py::stuck_claims": STUCK_CART_CLAIMS,
-    "shared/carts/report.py::recovery_report": RECOVERY_REPORT,
+    "shared/store/carts.py::paginate": CART_SWEEP + RECOVERY_REPORT,
+    "shared/flows/carts/sweep.py::due_snapshots": CART_SWEEP,
+    "shared/flows/carts/sweep.py::stuck_claims": STUCK_CART_CLAIMS,
+    "shared/flows/carts/report.py::recovery_report": RECOVERY_REPORT,
 }
 # Shapes that no scanned function builds yet but that are known to come (client apps,
 # planned code): their indexes are deployed now.

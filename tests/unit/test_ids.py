@@ -7,7 +7,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.ids import (
+from shared.model.ids import (
     MAX_TASK_NAME,
     discount_code,
     fallback_notification_id,

@@ -22,13 +22,13 @@ from typing import Any
 import functions_framework
 import pytest
 
-from shared.channels.base import OutboundMessage
-from shared.channels.twilio_sms import TwilioSmsSender
-from shared.entry import handle_firestore_event
-from shared.log import JsonFormatter, get_logger, log_context
-from shared.masking import mask_body
-from shared.models import Channel
-from shared.settings import Settings, get_settings
+from functions.boundary.cloudevents import handle_firestore_event
+from shared.adapters.channels.twilio_sms import TwilioSmsSender
+from shared.model.enums import Channel
+from shared.model.messages import OutboundMessage
+from shared.platform.log import JsonFormatter, get_logger, log_context
+from shared.platform.masking import mask_body
+from shared.platform.settings import Settings, get_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 SECRETS = {

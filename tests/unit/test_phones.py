@@ -7,9 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared import masking
-from shared.errors import InvalidInputError, PermanentError
-from shared.phones import (
+from shared.platform import masking
+from shared.platform.errors import InvalidInputError, PermanentError
+from shared.rules.phones import (
     EmptyPhoneError,
     InvalidPhoneError,
     PhoneError,

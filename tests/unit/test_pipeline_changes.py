@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from shared.models import EventKey
-from shared.pipeline.changes import order_events, payment_reminder_due, ticket_events
+from shared.model.enums import EventKey
+from shared.rules.changes import order_events, payment_reminder_due, ticket_events
 
 NOW = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
 Doc = dict[str, Any]

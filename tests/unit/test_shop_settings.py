@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.shop_settings import (
+from shared.model.shop import (
     DEFAULT_BUSINESS_HOURS,
     DEFAULT_QUIET_HOURS,
     BusinessHours,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.sms import (
+from shared.rules.sms import (
     DEFAULT_SMS_PRICE_USD,
     GSM7_BASIC,
     GSM7_EXTENSION,

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.models import NotificationStatus as S
-from shared.status import (
+from shared.model.enums import NotificationStatus as S
+from shared.model.status import (
     FINAL,
     RANK,
     can_transition,

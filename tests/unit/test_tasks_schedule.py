@@ -16,7 +16,7 @@ from devstack.tasks.schedule import (
     gives_up,
     next_attempt_at,
 )
-from shared.queues import NOTIFICATIONS_QUEUE, QueueConfig
+from shared.platform.queues import NOTIFICATIONS_QUEUE, QueueConfig
 
 # -- backoff ---------------------------------------------------------------------------------------
 # The documented example of RetryConfig.max_doublings: 10 s min, 300 s max, 3 doublings.

@@ -9,11 +9,13 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from shared.rules.templates.catalog import CATALOG
+from shared.rules.templates.model import Droppable, alternatives
 
-from shared.models import Channel, EventKey
-from shared.shop_settings import ShopSettings
-from shared.sms import analyze, is_gsm7
-from shared.templates import (
+from shared.model.enums import Channel, EventKey
+from shared.model.shop import ShopSettings
+from shared.rules.sms import analyze, is_gsm7
+from shared.rules.templates import (
     TEMPLATE_IDS,
     TEMPLATE_VARIABLES,
     RenderedMessage,
@@ -23,8 +25,6 @@ from shared.templates import (
     render,
     whatsapp_template_ref,
 )
-from shared.templates.catalog import CATALOG
-from shared.templates.model import Droppable, alternatives
 
 LANGUAGES = ("fr", "en", "sw")
 ALL_IDS = sorted({k.value for k in EventKey} | {"ticket.walk_in_welcome"})

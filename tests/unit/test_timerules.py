@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from shared.shop_settings import ShopSettings
-from shared.timerules import (
+from shared.model.shop import ShopSettings
+from shared.rules.timerules import (
     NaiveDatetimeError,
     in_business_hours,
     is_public_holiday,

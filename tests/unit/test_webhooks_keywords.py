@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.webhooks.keywords import (
+from shared.rules.keywords import (
     OPT_IN_KEYWORDS,
     OPT_OUT_KEYWORDS,
     Intent,

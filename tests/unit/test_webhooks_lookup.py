@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from shared.webhooks.lookup import normalize_sender
+from shared.store.lookup import normalize_sender
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.models import Channel, NotificationStatus, Provider
-from shared.webhooks.payloads import meta_batch, parse_json, twilio_inbound, twilio_status
+from functions.boundary.payloads import meta_batch, parse_json, twilio_inbound, twilio_status
+from shared.model.enums import Channel, NotificationStatus, Provider
 from tests.support.fixtures import load_json
 
 MESSAGES: dict[str, Any] = load_json("meta/message.json")

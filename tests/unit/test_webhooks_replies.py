@@ -6,10 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from shared.models import Channel, Provider
-from shared.pipeline.outbox import Draft
-from shared.webhooks import replies
-from shared.webhooks.replies import ReplyType
+from shared.model.enums import Channel, Provider
+from shared.model.record import Draft
+from shared.rules import replies
+from shared.rules.replies import ReplyType
 
 
 @pytest.mark.parametrize(

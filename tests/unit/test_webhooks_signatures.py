@@ -8,13 +8,13 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.webhooks.errors import (
+from functions.boundary.errors import (
     SignatureInvalidError,
     SignatureMissingError,
     VerificationFailedError,
     WebhookNotConfiguredError,
 )
-from shared.webhooks.signatures import (
+from functions.boundary.signatures import (
     RawRequest,
     candidate_urls,
     meta_challenge,

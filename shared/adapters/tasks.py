@@ -1,0 +1,125 @@
+"""Cloud Tasks adapter: one HTTP task per delivery attempt generation, to ``deliver_notification``.
+
+Task names are deterministic (``shared.model.ids.task_name``: ``{notificationId}-g{generation}``),
+so a repeated enqueue is refused by Cloud Tasks as a duplicate (``AlreadyExists``, taken as done),
+but correctness never depends on it: delivery claims its work in Firestore.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Protocol
+
+from shared.model.ids import task_name
+from shared.platform.errors import PermanentError, TransientError
+from shared.platform.log import get_logger
+from shared.platform.settings import TasksSettings, get_settings
+
+if TYPE_CHECKING:
+    from google.cloud.tasks_v2 import CloudTasksClient
+
+log = get_logger(__name__)
+
+
+class TaskQueueError(TransientError):
+    """Cloud Tasks refused or failed to take a task; the caller should be retried."""
+
+
+class TaskQueueNotConfiguredError(PermanentError):
+    """No project or ``DELIVER_URL``: tasks cannot be created in this deployment."""
+
+
+class TaskQueue(Protocol):
+    """What the pipeline needs from a queue."""
+
+    def enqueue(
+        self, notification_id: str, *, generation: int = 0, schedule_time: datetime | None = None
+    ) -> str: ...
+
+
+@dataclass
+class CloudTasksQueue:
+    """The real adapter, over ``google-cloud-tasks``; the client is injected or made lazily."""
+
+    settings: TasksSettings
+    client: CloudTasksClient | None = None
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def _client(self) -> CloudTasksClient:
+        if self.client is None:
+            with self._lock:
+                if self.client is None:
+                    self.client = make_client(self.settings)
+        return self.client
+
+    def queue_path(self) -> str:
+        if not self.settings.configured or not self.settings.project:
+            raise TaskQueueNotConfiguredError("GOOGLE_CLOUD_PROJECT and DELIVER_URL must be set")
+        return (
+            f"projects/{self.settings.project}/locations/{self.settings.location}"
+            f"/queues/{self.settings.queue}"
+        )
+
+    def enqueue(
+        self, notification_id: str, *, generation: int = 0, schedule_time: datetime | None = None
+    ) -> str:
+        from google.api_core import exceptions as gexc  # noqa: PLC0415
+        from google.cloud import tasks_v2  # noqa: PLC0415
+
+        parent = self.queue_path()
+        name = f"{parent}/tasks/{task_name(notification_id, generation)}"
+        http_request = tasks_v2.HttpRequest(
+            http_method=tasks_v2.HttpMethod.POST,
+            url=self.settings.deliver_url,
+            headers={"Content-Type": "application/json"},
+            body=json.dumps({"notificationId": notification_id}).encode(),
+        )
+        if self.settings.service_account and not self.settings.emulator_host:
+            http_request.oidc_token = tasks_v2.OidcToken(
+                service_account_email=self.settings.service_account,
+                audience=self.settings.deliver_url,
+            )
+        task = tasks_v2.Task(name=name, http_request=http_request)
+        if schedule_time is not None:
+            task.schedule_time = schedule_time
+        try:
+            self._client().create_task(parent=parent, task=task, timeout=10.0)
+        except gexc.AlreadyExists:
+            log.info("task %s already exists", name)
+        except (gexc.GoogleAPICallError, gexc.RetryError) as exc:
+            raise TaskQueueError(f"could not enqueue {name}: {exc}") from exc
+        return name
+
+
+def make_client(settings: TasksSettings) -> CloudTasksClient:
+    """A Cloud Tasks client; on the emulator, an insecure gRPC channel to it."""
+    from google.cloud import tasks_v2  # noqa: PLC0415
+
+    if settings.emulator_host:
+        import grpc  # noqa: PLC0415
+        from google.cloud.tasks_v2.services.cloud_tasks.transports import (  # noqa: PLC0415
+            CloudTasksGrpcTransport,
+        )
+
+        channel = grpc.insecure_channel(settings.emulator_host)
+        return tasks_v2.CloudTasksClient(transport=CloudTasksGrpcTransport(channel=channel))
+    return tasks_v2.CloudTasksClient()
+
+
+_queue: CloudTasksQueue | None = None
+_queue_lock = threading.Lock()
+
+
+def get_queue() -> CloudTasksQueue:
+    """The process-wide queue adapter."""
+    global _queue  # noqa: PLW0603 - one adapter per process
+    if _queue is None:
+        with _queue_lock:
+            if _queue is None:
+                _queue = CloudTasksQueue(get_settings().tasks)
+    return _queue

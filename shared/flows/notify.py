@@ -1,0 +1,109 @@
+"""Firestore change handlers: a ticket or an order changed; tell the customer what it means."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shared.adapters.tasks import TaskQueue
+from shared.flows.carts.recovery import recover_cart
+from shared.flows.carts.upkeep import keep_cart
+from shared.flows.outbox import submit
+from shared.model.change import DocumentChange
+from shared.platform.clock import utcnow
+from shared.platform.log import get_logger
+from shared.platform.settings import get_settings
+from shared.rules.changes import CustomerEvent, order_events, ticket_events
+from shared.rules.planner import Source, plan_drafts
+from shared.store.client import get_db
+from shared.store.customers import load_customer
+from shared.store.shop import get_shop_settings
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client
+
+log = get_logger(__name__)
+
+
+def notify(
+    events: list[CustomerEvent],
+    change: DocumentChange,
+    *,
+    id_field: str,
+    db: Client,
+    queue: TaskQueue | None,
+    now: datetime,
+) -> dict[str, Any]:
+    """Plan, record and enqueue the messages for each event of one document change."""
+    if not events:
+        return {"path": change.path, "events": []}
+    assert change.after is not None  # events only come from an existing document
+    settings = get_settings()
+    shop = get_shop_settings(db)
+    customer = load_customer(db, change.after)
+    source = Source(id_field, change.document_id, change.after)
+    summary: list[dict[str, Any]] = []
+    for event in events:
+        drafts = plan_drafts(
+            event,
+            source=source,
+            customer=customer,
+            event_id=change.event_id,
+            settings=settings,
+            shop=shop,
+            now=now,
+        )
+        results = submit(drafts, db=db, queue=queue, now=now)
+        summary.append(
+            {"type": event.key.value, "notifications": [r.notification_id for r in results]}
+        )
+    return {"path": change.path, "events": summary}
+
+
+def handle_ticket_change(
+    change: DocumentChange,
+    *,
+    db: Client | None = None,
+    queue: TaskQueue | None = None,
+    now: datetime | None = None,
+) -> Mapping[str, Any]:
+    db = db or get_db()
+    now = now or utcnow()
+    shop = get_shop_settings(db)
+    events = ticket_events(
+        change.before,
+        change.after,
+        completed_at=change.time or now,
+        pickup_reminder_days=shop.pickup_reminder_days,
+    )
+    return notify(events, change, id_field="ticketId", db=db, queue=queue, now=now)
+
+
+def handle_order_change(
+    change: DocumentChange,
+    *,
+    db: Client | None = None,
+    queue: TaskQueue | None = None,
+    now: datetime | None = None,
+) -> Mapping[str, Any]:
+    db = db or get_db()
+    now = now or utcnow()
+    shop = get_shop_settings(db)
+    events = order_events(
+        change.before,
+        change.after,
+        now=now,
+        payment_reminder_hours_before=shop.payment_reminder_hours_before,
+    )
+    summary = notify(events, change, id_field="orderId", db=db, queue=queue, now=now)
+    # After the customer's own messages, so a recovery problem never costs the order's email.
+    recover_cart(change, db=db, now=now)
+    return summary
+
+
+def handle_cart_change(
+    change: DocumentChange, *, db: Client | None = None, now: datetime | None = None
+) -> Mapping[str, Any]:
+    """Abandonment bookkeeping (stage, episode, stale reminders); the sweep sends reminders."""
+    return keep_cart(change, db=db or get_db(), now=now or utcnow())

@@ -1,1 +1,0 @@
-"""The outbound pipeline: document changes -> plans -> history -> tasks -> provider sends."""

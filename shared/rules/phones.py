@@ -1,0 +1,275 @@
+"""Phone numbers as people type them -> E.164, with the kind of line (mobile or not).
+
+Built on ``phonenumbers``. The country used for numbers written without a country code is the
+customer's (``country``), else ``default_country`` (``DEFAULT_COUNTRY``).
+
+Decisions:
+
+- Any *valid* number is accepted, whatever its country (a French shop's customer may have a
+  Belgian or British mobile): the cascade only needs validity and "can it get SMS/WhatsApp".
+  Callers that want to restrict regions pass ``allowed_regions`` and get ``UnsupportedPhoneError``.
+- Letters are rejected (no vanity numbers, no ``ext.``): in a shop's data they mean a typo or a
+  note typed in the phone field.
+- ``FIXED_LINE_OR_MOBILE`` (the US and a few others cannot tell) counts as mobile-capable.
+- When the number does not parse as national for the region, two common slips are retried: a
+  ``00`` international prefix (not every region's exit code) and a country code typed without
+  ``+`` (``33612345678``, ``254712345678``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection
+from dataclasses import dataclass
+from enum import StrEnum
+
+import phonenumbers
+from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
+from phonenumbers import ValidationResult as _Possible
+
+from shared.platform.errors import InvalidInputError
+from shared.platform.masking import mask_phone
+
+__all__ = [
+    "EmptyPhoneError",
+    "InvalidPhoneError",
+    "PhoneError",
+    "PhoneKind",
+    "PhoneNumber",
+    "UnsupportedPhoneError",
+    "from_whatsapp_address",
+    "mask_phone",
+    "normalize_phone",
+    "phone_variants",
+    "to_whatsapp_address",
+]
+
+WHATSAPP_PREFIX = "whatsapp:"
+MAX_VARIANTS = 30  # Firestore ``in`` queries take at most 30 values
+_ALLOWED = re.compile(r"^[0-9+().\-/\s]+$")
+
+
+class PhoneError(InvalidInputError):
+    """A phone number that cannot be used; the message says why."""
+
+
+class EmptyPhoneError(PhoneError):
+    """The phone field is empty or blank."""
+
+
+class InvalidPhoneError(PhoneError):
+    """Not a valid number: letters, too short, too long, or no such number in its region."""
+
+
+class UnsupportedPhoneError(PhoneError):
+    """A valid number from a region the caller does not serve (``allowed_regions``)."""
+
+
+class PhoneKind(StrEnum):
+    """What kind of line a number is, as far as the numbering plan tells."""
+
+    MOBILE = "mobile"
+    FIXED_LINE = "fixed_line"
+    FIXED_LINE_OR_MOBILE = "fixed_line_or_mobile"
+    VOIP = "voip"
+    TOLL_FREE = "toll_free"
+    PREMIUM_RATE = "premium_rate"
+    SHARED_COST = "shared_cost"
+    PERSONAL_NUMBER = "personal_number"
+    OTHER = "other"
+
+
+_KINDS = {
+    PhoneNumberType.MOBILE: PhoneKind.MOBILE,
+    PhoneNumberType.FIXED_LINE: PhoneKind.FIXED_LINE,
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: PhoneKind.FIXED_LINE_OR_MOBILE,
+    PhoneNumberType.VOIP: PhoneKind.VOIP,
+    PhoneNumberType.TOLL_FREE: PhoneKind.TOLL_FREE,
+    PhoneNumberType.PREMIUM_RATE: PhoneKind.PREMIUM_RATE,
+    PhoneNumberType.SHARED_COST: PhoneKind.SHARED_COST,
+    PhoneNumberType.PERSONAL_NUMBER: PhoneKind.PERSONAL_NUMBER,
+}
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    """A valid number in E.164 (``+33612345678``), its region (``FR``) and line kind."""
+
+    e164: str
+    region: str | None
+    kind: PhoneKind
+
+    @property
+    def is_mobile(self) -> bool:
+        """Whether it can receive SMS and WhatsApp (landlines, VoIP, toll-free cannot)."""
+        return self.kind in (PhoneKind.MOBILE, PhoneKind.FIXED_LINE_OR_MOBILE)
+
+    @property
+    def whatsapp_address(self) -> str:
+        return to_whatsapp_address(self.e164)
+
+    @property
+    def masked(self) -> str:
+        return mask_phone(self.e164)
+
+
+def to_whatsapp_address(e164: str) -> str:
+    """``+33612345678`` -> ``whatsapp:+33612345678`` (already prefixed stays as is)."""
+    value = e164.strip()
+    if value.lower().startswith(WHATSAPP_PREFIX):
+        value = value[len(WHATSAPP_PREFIX) :]
+    return WHATSAPP_PREFIX + value
+
+
+def from_whatsapp_address(addr: str) -> str:
+    """``whatsapp:+33612345678`` -> ``+33612345678``; a bare number is returned stripped."""
+    value = addr.strip()
+    if value.lower().startswith(WHATSAPP_PREFIX):
+        value = value[len(WHATSAPP_PREFIX) :].strip()
+    return value
+
+
+def _region(code: str | None) -> str | None:
+    if not code:
+        return None
+    upper = code.strip().upper()
+    return upper if upper in phonenumbers.SUPPORTED_REGIONS else None
+
+
+def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
+    try:
+        return phonenumbers.parse(text, region)
+    except NumberParseException:
+        return None
+
+
+def _why_invalid(number: phonenumbers.PhoneNumber | None, raw: str, region: str | None) -> str:
+    if number is None:
+        if raw.lstrip().startswith("+"):
+            return f"{raw!r} does not start with a known country code"
+        if region is None:
+            return f"{raw!r} has no country code and no valid default country"
+        return f"{raw!r} is not a phone number"
+    reason = phonenumbers.is_possible_number_with_reason(number)
+    where = phonenumbers.region_code_for_country_code(number.country_code or 0)
+    if reason == _Possible.INVALID_COUNTRY_CODE:
+        return f"{raw!r} has an unknown country code +{number.country_code}"
+    if reason == _Possible.TOO_SHORT:
+        return f"{raw!r} is too short for a number of region {where}"
+    if reason == _Possible.TOO_LONG:
+        return f"{raw!r} is too long for a number of region {where}"
+    return f"{raw!r} is not a valid number for region {where}"
+
+
+def normalize_phone(
+    raw: str,
+    country: str | None,
+    default_country: str = "FR",
+    *,
+    allowed_regions: Collection[str] | None = None,
+) -> PhoneNumber:
+    """What a person typed -> a valid ``PhoneNumber``; raises a ``PhoneError`` saying why not.
+
+    ``whatsapp:`` addresses are accepted. Normalizing an E.164 gives itself.
+    """
+    text = from_whatsapp_address(raw or "")
+    if not text:
+        raise EmptyPhoneError("the phone number is empty")
+    if any(ch.isalpha() for ch in text):
+        raise InvalidPhoneError(f"{text!r} contains letters")
+    if not _ALLOWED.match(text):
+        raise InvalidPhoneError(f"{text!r} contains characters that are not part of a number")
+    digits = re.sub(r"\D", "", text)
+    if len(digits) < 4:
+        raise InvalidPhoneError(f"{text!r} is too short to be a phone number")
+    region = _region(country) or _region(default_country)
+
+    first = _parse(text, region)
+    number = first
+    if (number is None or not phonenumbers.is_valid_number(number)) and not text.startswith("+"):
+        for retry in _retries(digits):
+            candidate = _parse(retry, None)
+            if candidate is not None and phonenumbers.is_valid_number(candidate):
+                number = candidate
+                break
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise InvalidPhoneError(_why_invalid(first, text, region))
+
+    number_region = phonenumbers.region_code_for_number(number)
+    if allowed_regions is not None and number_region not in {r.upper() for r in allowed_regions}:
+        raise UnsupportedPhoneError(f"numbers of region {number_region} are not served")
+    kind = _KINDS.get(phonenumbers.number_type(number), PhoneKind.OTHER)
+    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    return PhoneNumber(e164=e164, region=number_region, kind=kind)
+
+
+def _retries(digits: str) -> list[str]:
+    """International readings of a number that did not parse as national."""
+    if digits.startswith("00"):
+        return ["+" + digits[2:]]
+    if not digits.startswith("0"):
+        return ["+" + digits]
+    return []
+
+
+def phone_variants(e164: str) -> list[str]:
+    """How people commonly type this number, for an ``in`` query on as-typed phone fields.
+
+    E.164 first, at most ``MAX_VARIANTS`` distinct strings. A value that does not parse as a
+    number gives just itself (an inbound sender can be a short code or an alphanumeric id).
+    """
+    value = from_whatsapp_address(e164)
+    number = _parse(value, None) if value.startswith("+") else None
+    if number is None:
+        return [value] if value else []
+    cc = str(number.country_code)
+    nsn = phonenumbers.national_significant_number(number)
+    national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
+    international = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    national_digits = re.sub(r"\D", "", national)
+    intl_groups = international.removeprefix(f"+{cc}").strip()
+
+    out: list[str] = []
+
+    def add(*items: str) -> None:
+        for item in items:
+            if item and item not in out and len(out) < MAX_VARIANTS:
+                out.append(item)
+
+    e164_norm = f"+{cc}{nsn}"
+    add(e164_norm, f"{cc}{nsn}", f"00{cc}{nsn}", national_digits, national, international)
+    if "(" not in national:
+        for sep in (".", "-", ""):
+            add(national.replace(" ", sep))
+    add(*(" ".join(g) for g in _groupings(national_digits)))
+    add(nsn, f"+{cc} {nsn}", *(f"+{cc} " + " ".join(g) for g in _groupings(nsn)))
+    add(f"+{cc} {intl_groups}".replace(" ", "."))
+    add(f"+{cc}-{intl_groups.replace(' ', '-')}", f"00{cc} {intl_groups}", f"{cc} {intl_groups}")
+    if national_digits != nsn:  # a trunk prefix exists: "+33 (0)6 12 34 56 78"
+        trunk = national_digits[: len(national_digits) - len(nsn)]
+        add(f"+{cc} ({trunk}){intl_groups}", f"+{cc}({trunk}){nsn}", f"({trunk}){nsn}")
+    add(*(" ".join(g) for g in _groupings(nsn)))
+    add(*("-".join(g) for g in _groupings(national_digits)))
+    return out
+
+
+def _groupings(digits: str) -> list[list[str]]:
+    """Pairs (``06 12 34 56 78``), threes, and 4-3-3 (``0712 345 678``) splits of a digit run."""
+
+    def split(sizes: list[int]) -> list[str]:
+        parts, start = [], 0
+        for size in sizes:
+            parts.append(digits[start : start + size])
+            start += size
+        if start < len(digits):
+            parts.append(digits[start:])
+        return [p for p in parts if p]
+
+    n = len(digits)
+    pairs = ([2] * (n // 2)) if n % 2 == 0 else [1] + [2] * (n // 2)
+    threes = ([3] * (n // 3)) if n % 3 == 0 else [n % 3] + [3] * (n // 3)
+    groups = [split(pairs), split(threes)]
+    if n == 10:
+        groups.append(split([4, 3, 3]))
+        groups.append(split([3, 3, 4]))
+    return groups

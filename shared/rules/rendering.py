@@ -1,0 +1,88 @@
+"""A history document -> the rendered ``OutboundMessage`` an adapter sends.
+
+Rendering happens at delivery, from the data snapshot stored at planning, so a retry sends the
+same words. Whether WhatsApp goes free-form or as an approved template is decided here from
+the customer's ``lastInboundAt.whatsapp`` (the 24-hour window).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from shared.model.documents import CustomerProfile
+from shared.model.enums import Channel
+from shared.model.messages import OutboundMessage, WhatsAppTemplate
+from shared.model.shop import ShopSettings
+from shared.platform.clock import as_datetime
+from shared.rules.templates import render, whatsapp_template_ref
+from shared.rules.timerules import whatsapp_window_open
+
+
+def _window_open(profile: CustomerProfile | None, now: datetime) -> bool:
+    if profile is None:
+        return False
+    return whatsapp_window_open(as_datetime(profile.last_inbound_at.get("whatsapp")), now)
+
+
+def build_message(
+    notification_id: str,
+    doc: Mapping[str, Any],
+    profile: CustomerProfile | None,
+    *,
+    now: datetime,
+    shop: ShopSettings,
+) -> OutboundMessage | None:
+    """The message to send, or None when there is nothing to send it to (push without tokens)."""
+    channel = Channel(str(doc.get("channel")))
+    template_id = str(doc.get("template") or doc.get("type") or "")
+    language = str(doc.get("language") or "fr")
+    data: dict[str, Any] = dict(doc.get("data") or {})
+    body = doc.get("body")
+    to = str(doc.get("to") or "")
+
+    if isinstance(body, str) and body:
+        text, subject, html, title = body, None, None, None
+    else:
+        rendered = render(template_id, channel, language, data)
+        text, subject, html, title = rendered.text, rendered.subject, rendered.html, rendered.title
+
+    if channel is Channel.PUSH:
+        tokens = tuple(profile.fcm_tokens) if profile else ()
+        if not tokens:
+            return None
+        return OutboundMessage(
+            notification_id=notification_id,
+            channel=channel,
+            to=to,
+            text=text,
+            title=title,
+            push_tokens=tokens,
+            data={"notificationId": notification_id, "type": str(doc.get("type") or "")},
+        )
+    if not to:
+        return None
+    template = None
+    use_template = False
+    if channel is Channel.WHATSAPP:
+        ref = whatsapp_template_ref(template_id, language, data, shop)
+        template = WhatsAppTemplate(
+            content_sid=ref.content_sid,
+            meta_name=ref.meta_name,
+            meta_language=ref.meta_language,
+            variables=tuple(ref.variables),
+        )
+        is_reply = str(doc.get("type") or "").startswith("reply.")
+        use_template = not is_reply and not _window_open(profile, now)
+    return OutboundMessage(
+        notification_id=notification_id,
+        channel=channel,
+        to=to,
+        text=text,
+        subject=subject,
+        html=html,
+        title=title,
+        template=template,
+        use_template=use_template,
+    )
