@@ -4,7 +4,7 @@ In this process, as production runs it but without the network in between:
 
 - **trigger**: each ticket creation arrives as the CloudEvent Eventarc sends (binary mode,
   protobuf ``DocumentEventData``), parsed with ``cloudevents.http.from_http`` as
-  functions-framework does, then ``functions.boundary.cloudevents.handle_firestore_event`` with the
+  functions-framework does, then ``functions.boundary.cloudevents.run`` with the
   real ``handle_ticket_change`` (plan, history ``create()``, enqueue); ``producers`` events at once.
 - **tasks**: the queue is in memory and hands each notification to ``workers`` concurrent
   delivery workers, as Cloud Tasks dispatches concurrently in production (the local Tasks
@@ -136,7 +136,7 @@ def measure(
     os.environ.update(services.function_env(PROJECT))
     from cloudevents.http import from_http  # noqa: PLC0415
 
-    from functions.boundary.cloudevents import handle_firestore_event  # noqa: PLC0415
+    from functions.boundary import cloudevents  # noqa: PLC0415
     from shared.adapters.channels.factory import Senders  # noqa: PLC0415
     from shared.flows.deliver import deliver  # noqa: PLC0415
     from shared.flows.notify import handle_ticket_change  # noqa: PLC0415
@@ -183,9 +183,7 @@ def measure(
 
     def trigger(encoded: tuple[dict[str, str], bytes]) -> None:
         headers, body = encoded
-        handle_firestore_event(
-            from_http(headers, body), partial(handle_ticket_change, db=db, queue=work)
-        )
+        cloudevents.run(from_http(headers, body), partial(handle_ticket_change, db=db, queue=work))
 
     emulator_cpu = cpu_seconds(emulator)
     fakes_cpu = cpu_seconds(fakes_pid)

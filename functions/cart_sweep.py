@@ -5,9 +5,11 @@ from __future__ import annotations
 import flask
 import functions_framework
 
-from functions.boundary.internal import sweep_request
+from functions.boundary import internal
+from functions.boundary.serve import serve
 
 
 @functions_framework.http
 def cart_sweep(request: flask.Request) -> flask.typing.ResponseReturnValue:
-    return sweep_request(request)
+    """Remind the carts that are due; the summary says what was found and enqueued."""
+    return serve(internal.SWEEP, request)

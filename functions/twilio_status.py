@@ -5,9 +5,11 @@ from __future__ import annotations
 import flask
 import functions_framework
 
-from functions.boundary.webhooks import twilio_status_response
+from functions.boundary import webhooks
+from functions.boundary.serve import serve
 
 
 @functions_framework.http
 def twilio_status(request: flask.Request) -> flask.typing.ResponseReturnValue:
-    return twilio_status_response(request)
+    """Signed by Twilio or refused; then parsed, handled once, answered."""
+    return serve(webhooks.TWILIO_STATUS, request)

@@ -1,26 +1,40 @@
-"""Boundaries shared by the entry points: event decoding, error-to-response tables, logging setup.
+"""Firestore CloudEvents at the edge: decode once, run the handler, answer the platform.
 
-Entry points (``functions/``) stay one call deep: they hand the raw trigger to a function here,
-which decodes it, calls the domain handler, and maps the outcome (or the typed error) to what
-the platform expects. Nothing below this layer swallows exceptions.
+Decoding is in one place for the trigger family, as firebase-functions-python does it: the
+event's ``DocumentEventData`` (protobuf bytes as Eventarc sends them, or its JSON form) is
+parsed by its own protobuf class, and each side's fields by the Firestore client library's own
+``decode_dict``, so a trigger sees exactly the values a read of the document would give
+(``DatetimeWithNanoseconds``, ``GeoPoint``, ``DocumentReference``, bytes...).
+
+What the platform is told (``run``):
+
+- an event that cannot be decoded, or data the handler calls invalid: logged with its reason and
+  acknowledged (a retry would fail the same way forever);
+- a transient failure (an outage, a conflict worth another go): raised, so Eventarc retries;
+- any other exception (a bug): logged and acknowledged, with the error, for the same reason.
 """
 
 from __future__ import annotations
 
-import base64
-import json
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
-from google.events.cloud.firestore_v1 import DocumentEventData
-
+from functions.boundary.runtime import init
 from shared.model.change import DocumentChange
 from shared.platform.errors import InvalidInputError, is_transient
-from shared.platform.log import configure, get_logger, log_context
-from shared.platform.settings import get_settings
+from shared.platform.log import get_logger, log_context
 
 log = get_logger(__name__)
+
+FIRESTORE_EVENT_PREFIX = "google.cloud.firestore.document.v1."
+_clients: dict[tuple[str, str], Any] = {}
+_clients_lock = threading.Lock()
+
+
+class EventDecodeError(InvalidInputError):
+    """A CloudEvent whose subject or data cannot be read as a Firestore document change."""
 
 
 class CloudEventLike(Protocol):
@@ -31,29 +45,116 @@ class CloudEventLike(Protocol):
     def get_attributes(self) -> Mapping[str, Any]: ...
 
 
-def setup_logging() -> None:
-    """JSON logs for this process (idempotent; called from each entry point on first use)."""
-    settings = get_settings()
-    secrets = (
-        settings.twilio.auth_token,
-        settings.meta.token,
-        settings.meta.app_secret,
-        settings.meta.verify_token,
-        settings.smtp.password,
+def _parse_time(text: str | None) -> datetime | None:
+    """``ce-time`` (RFC 3339, up to nanoseconds) as an aware datetime, None when unreadable."""
+    if not text:
+        return None
+    value = text.strip().replace("Z", "+00:00")
+    if "." in value:
+        head, _, tail = value.partition(".")
+        digits = "".join(ch for ch in tail if ch.isdigit())
+        value = f"{head}.{digits[:6].ljust(6, '0')}{tail[len(digits) :]}"
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def _reference_client(document_name: str) -> Any:
+    """A client for the event's own project and database: the library decodes a reference
+    value into a ``DocumentReference`` of it. Anonymous and offline: it is never used to call."""
+    parts = document_name.split("/")
+    key = (parts[1], parts[3]) if len(parts) > 3 else ("unknown", "(default)")
+    with _clients_lock:
+        if key not in _clients:
+            from google.auth.credentials import AnonymousCredentials  # noqa: PLC0415
+            from google.cloud import firestore  # noqa: PLC0415
+
+            credentials = AnonymousCredentials()  # type: ignore[no-untyped-call]
+            _clients[key] = firestore.Client(
+                project=key[0], database=key[1], credentials=credentials
+            )
+        return _clients[key]
+
+
+def _event_data(data: Any, content_type: str) -> Any:
+    """The ``DocumentEventData`` message of the event, whatever its encoding."""
+    from google.events.cloud.firestore_v1 import DocumentEventData  # noqa: PLC0415
+
+    if data is None or (isinstance(data, bytes | str) and not data):
+        raise EventDecodeError("the event has no data")
+    try:
+        if isinstance(data, Mapping):
+            import json  # noqa: PLC0415
+
+            return DocumentEventData.from_json(json.dumps(data), ignore_unknown_fields=True)
+        raw = data.encode() if isinstance(data, str) else bytes(data)
+        if "json" in content_type.lower():
+            return DocumentEventData.from_json(raw.decode(), ignore_unknown_fields=True)
+        return DocumentEventData.deserialize(raw)
+    except EventDecodeError:
+        raise
+    except Exception as exc:  # protobuf's DecodeError, ParseError, bad UTF-8: all bad data
+        raise EventDecodeError(f"event data is not a DocumentEventData: {exc}") from exc
+
+
+def _fields(document: Any) -> dict[str, Any] | None:
+    """A ``Document`` message's fields decoded by the client library, None for no document."""
+    from google.cloud.firestore_v1 import _helpers  # noqa: PLC0415
+
+    pb = type(document).pb(document)
+    if not pb.name:
+        return None
+    try:
+        decoded = _helpers.decode_dict(pb.fields, _reference_client(pb.name))
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        raise EventDecodeError(f"a field of {pb.name} cannot be decoded: {exc}") from exc
+    if not isinstance(decoded, dict):  # a document's fields always decode to a map
+        raise EventDecodeError(f"the fields of {pb.name} are not a map")
+    return decoded
+
+
+def decode_document_change(
+    *,
+    event_id: str,
+    event_type: str,
+    subject: str | None,
+    data: Any,
+    content_type: str = "application/protobuf",
+    time: str | None = None,
+) -> DocumentChange:
+    """One Firestore CloudEvent's attributes and data as a ``DocumentChange``."""
+    if not event_type.startswith(FIRESTORE_EVENT_PREFIX):
+        raise EventDecodeError(f"not a Firestore document event: {event_type!r}")
+    message = _event_data(data, content_type)
+    before = _fields(message.old_value)
+    after = _fields(message.value)
+    if before is None and after is None:
+        raise EventDecodeError("the event carries neither a value nor an old value")
+    path = subject.removeprefix("documents/") if subject else ""
+    if not subject or not subject.startswith("documents/"):
+        name = message.value.name or message.old_value.name
+        if "/documents/" not in name:
+            raise EventDecodeError(f"cannot tell which document changed (subject {subject!r})")
+        path = name.split("/documents/", 1)[1]
+    return DocumentChange(
+        event_id=event_id,
+        event_type=event_type,
+        path=path,
+        before=before,
+        after=after,
+        update_mask=tuple(message.update_mask.field_paths),
+        time=_parse_time(time),
     )
-    configure(settings.project, secrets=secrets)
 
 
-def handle_firestore_event(
-    event: CloudEventLike, handler: Callable[[DocumentChange], Mapping[str, Any] | None]
-) -> Mapping[str, Any] | None:
-    """Decode a Firestore CloudEvent and run ``handler`` on the change.
+Handler = Callable[[DocumentChange], Mapping[str, Any] | None]
 
-    Undecodable events are logged and acknowledged (returning normally): retrying would fail
-    the same way forever. Permanent domain errors are logged and acknowledged too. Transient
-    errors propagate, so Eventarc redelivers the event later.
-    """
-    setup_logging()
+
+def run(event: CloudEventLike, handler: Handler) -> Mapping[str, Any] | None:
+    """Decode ``event`` and hand the change to ``handler`` (the module's answer table)."""
+    init()
     attrs = event.get_attributes()
     event_id = str(attrs.get("id", ""))
     with log_context(eventId=event_id, subject=attrs.get("subject")):
@@ -71,154 +172,14 @@ def handle_firestore_event(
             return {"skipped": "bad_event", "detail": str(exc)}
         try:
             return handler(change)
-        except InvalidInputError as exc:
-            log.warning("skipped %s: %s", change.path, exc, extra={"reason": type(exc).__name__})
-            return {"skipped": type(exc).__name__, "detail": str(exc)}
         except Exception as exc:
             if is_transient(exc):
                 log.warning("transient failure on %s, asking for a retry: %s", change.path, exc)
                 raise
+            if isinstance(exc, InvalidInputError):
+                reason = type(exc).__name__
+                log.warning("skipped %s: %s", change.path, exc, extra={"reason": reason})
+                return {"skipped": reason, "detail": str(exc)}
             # A bug or data we did not foresee: retrying would loop on the same input forever.
             log.exception("gave up on %s: %s", change.path, exc, extra={"reason": "error"})
             return {"failed": type(exc).__name__, "detail": str(exc)}
-
-
-FIRESTORE_EVENT_PREFIX = "google.cloud.firestore.document.v1."
-
-
-class EventDecodeError(InvalidInputError):
-    """A CloudEvent whose subject or data cannot be read as a Firestore document change."""
-
-
-def _parse_timestamp(text: str) -> datetime:
-    """RFC 3339 with up to nanoseconds (Firestore) -> aware datetime (microseconds)."""
-    value = text.strip()
-    if value.endswith("Z"):
-        value = value[:-1] + "+00:00"
-    if "." in value:
-        head, _, tail = value.partition(".")
-        digits = "".join(ch for ch in tail if ch.isdigit())
-        zone = tail[len(digits) :]
-        value = f"{head}.{digits[:6].ljust(6, '0')}{zone}"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed
-
-
-def decode_value(value: Mapping[str, Any]) -> Any:
-    """A Firestore ``Value`` in its JSON form -> the Python value the client library would give."""
-    if not isinstance(value, Mapping) or not value:
-        return None
-    kind, raw = next(iter(value.items()))
-    if kind == "nullValue":
-        return None
-    if kind == "booleanValue":
-        return bool(raw)
-    if kind == "integerValue":
-        return int(raw)
-    if kind == "doubleValue":
-        return float(raw)
-    if kind == "stringValue":
-        return str(raw)
-    if kind == "timestampValue":
-        return _parse_timestamp(str(raw))
-    if kind == "bytesValue":
-        return base64.b64decode(raw)
-    if kind == "referenceValue":
-        return str(raw)
-    if kind == "geoPointValue":
-        return {"latitude": raw.get("latitude", 0.0), "longitude": raw.get("longitude", 0.0)}
-    if kind == "arrayValue":
-        return [decode_value(v) for v in (raw or {}).get("values", [])]
-    if kind == "mapValue":
-        return decode_fields((raw or {}).get("fields", {}))
-    raise EventDecodeError(f"unknown Firestore value type {kind!r}")
-
-
-def decode_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
-    return {name: decode_value(v) for name, v in fields.items()}
-
-
-def _document(doc: Mapping[str, Any] | None) -> dict[str, Any] | None:
-    """A ``Document`` JSON object -> its fields, or ``None`` when the message is empty."""
-    if not doc or not doc.get("name"):
-        return None
-    return decode_fields(doc.get("fields", {}))
-
-
-def _event_json(data: Any, content_type: str) -> Mapping[str, Any]:
-    """The event data as the JSON form of ``DocumentEventData``, whatever its encoding."""
-    if isinstance(data, Mapping):
-        return data
-    if data is None or (isinstance(data, bytes | str) and not data):
-        raise EventDecodeError("the event has no data")
-    if isinstance(data, str):
-        data = data.encode()
-    if not isinstance(data, bytes | bytearray):
-        raise EventDecodeError(f"unexpected event data type {type(data).__name__}")
-    if "json" in content_type.lower():
-        try:
-            loaded = json.loads(data)
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise EventDecodeError(f"event data is not valid JSON: {exc}") from exc
-        if not isinstance(loaded, Mapping):
-            raise EventDecodeError("event data JSON is not an object")
-        return loaded
-    try:
-        message = DocumentEventData.deserialize(bytes(data))
-        text = DocumentEventData.to_json(message, use_integers_for_enums=False)
-    except Exception as exc:  # protobuf raises DecodeError and friends; all mean "bad data"
-        raise EventDecodeError(f"event data is not a DocumentEventData protobuf: {exc}") from exc
-    loaded = json.loads(text)
-    if not isinstance(loaded, Mapping):  # pragma: no cover - to_json always gives an object
-        raise EventDecodeError("event data is not an object")
-    return loaded
-
-
-def _path_from_subject(subject: str | None, data: Mapping[str, Any]) -> str:
-    if subject and subject.startswith("documents/"):
-        return subject.removeprefix("documents/")
-    for key in ("value", "oldValue"):
-        name = (data.get(key) or {}).get("name")
-        if isinstance(name, str) and "/documents/" in name:
-            return name.split("/documents/", 1)[1]
-    raise EventDecodeError(f"cannot tell which document changed (subject {subject!r})")
-
-
-def decode_document_change(
-    *,
-    event_id: str,
-    event_type: str,
-    subject: str | None,
-    data: Any,
-    content_type: str = "application/protobuf",
-    time: str | None = None,
-) -> DocumentChange:
-    """Decode one Firestore CloudEvent's attributes and data into a ``DocumentChange``."""
-    if not event_type.startswith(FIRESTORE_EVENT_PREFIX):
-        raise EventDecodeError(f"not a Firestore document event: {event_type!r}")
-    message = _event_json(data, content_type)
-    try:
-        before = _document(message.get("oldValue"))
-        after = _document(message.get("value"))
-        mask = tuple((message.get("updateMask") or {}).get("fieldPaths", []) or ())
-    except (AttributeError, TypeError, ValueError, KeyError) as exc:
-        raise EventDecodeError(f"malformed DocumentEventData: {exc}") from exc
-    if before is None and after is None:
-        raise EventDecodeError("the event carries neither a value nor an old value")
-    when = None
-    if time:
-        try:
-            when = _parse_timestamp(time)
-        except ValueError:
-            when = None
-    return DocumentChange(
-        event_id=event_id,
-        event_type=event_type,
-        path=_path_from_subject(subject, message),
-        before=before,
-        after=after,
-        update_mask=mask,
-        time=when,
-    )

@@ -1,101 +1,110 @@
-"""Request -> response for the internal HTTP targets (``deliver_notification``, ``cart_sweep``)."""
+"""The internal HTTP targets: ``deliver_notification`` (Cloud Tasks) and ``cart_sweep``
+(Cloud Scheduler). Both are private: a request must come from an allowed invoker
+(``shared.adapters.oidc``) before its body is read for its meaning.
+"""
 
 from __future__ import annotations
 
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any
 
-from functions.boundary.cloudevents import setup_logging
-from functions.boundary.http import BadRequestError, Response, json_response, parse_json_object
-from shared.adapters.oidc import CallerAuthError, verify_internal_caller
+from functions.boundary.errors import (
+    BadRequestError,
+    Caller,
+    CredentialsInvalidError,
+    CredentialsMissingError,
+    ForbiddenError,
+)
+from functions.boundary.http import RawRequest, Response, json_response, parse_json_object
+from functions.boundary.runtime import Deps
+from functions.boundary.serve import Target
+from shared.adapters import oidc
+from shared.model.commands import DeliverCommand, SweepCommand
 from shared.model.ids import is_firestore_id
-from shared.platform.errors import is_transient
-from shared.platform.log import get_logger, log_context, trace_id_from_header
-from shared.platform.settings import get_settings
+from shared.platform.log import get_logger
+from shared.platform.settings import Settings
+
+if TYPE_CHECKING:
+    from shared.flows.carts.sweep import SweepSummary
+    from shared.flows.deliver import Outcome
 
 log = get_logger(__name__)
 
-
-class RequestLike(Protocol):
-    method: str
-    headers: Any
-
-    def get_data(self) -> bytes: ...
+MAX_BODY = 64 * 1024
 
 
-def _retry_count(headers: Any) -> int | None:
-    raw = headers.get("X-CloudTasks-TaskRetryCount")
+def authorize(raw: RawRequest, settings: Settings) -> None:
+    """Only an allowed invoker: the OIDC refusals as the boundary's own."""
     try:
-        return int(raw) if raw is not None else None
+        oidc.verify_internal_caller(raw.header("Authorization"), settings)
+    except oidc.MissingCredentialsError as exc:
+        raise CredentialsMissingError(str(exc)) from exc
+    except oidc.InvalidTokenError as exc:
+        raise CredentialsInvalidError(str(exc)) from exc
+    except oidc.ForbiddenCallerError as exc:
+        raise ForbiddenError(str(exc)) from exc
+
+
+def _retry_count(raw: RawRequest) -> int | None:
+    value = raw.header("X-CloudTasks-TaskRetryCount")
+    try:
+        return int(value) if value is not None else None
     except ValueError:
         return None
 
 
-def _refuse(request: RequestLike) -> Response | None:
-    """The answer to a request an internal target does not take: not a POST, or a stranger."""
-    if request.method != "POST":
-        return json_response({"error": "method not allowed"}, 405)
-    try:
-        verify_internal_caller(request.headers.get("Authorization"), get_settings())
-    except CallerAuthError as exc:
-        log.warning("refused an internal call: %s", exc)
-        return json_response({"error": "unauthorized"}, exc.status)
-    return None
+def parse_delivery(raw: RawRequest, deps: Deps) -> DeliverCommand:
+    body = parse_json_object(raw.body)
+    notification_id = body.get("notificationId")
+    if not isinstance(notification_id, str) or not notification_id.strip():
+        raise BadRequestError("notificationId must be a non-empty string")
+    if not is_firestore_id(notification_id):
+        raise BadRequestError("notificationId is not a valid document id")
+    return DeliverCommand(notification_id, _retry_count(raw))
 
 
-def deliver_request(request: RequestLike) -> Response:
-    setup_logging()
-    refused = _refuse(request)
-    if refused is not None:
-        return refused
-    try:
-        body = parse_json_object(request.get_data())
-        notification_id = body.get("notificationId")
-        if not isinstance(notification_id, str) or not notification_id.strip():
-            raise BadRequestError("notificationId must be a non-empty string")
-        if not is_firestore_id(notification_id):
-            raise BadRequestError("notificationId is not a valid document id")
-    except BadRequestError as exc:
-        log.warning("rejected a delivery request: %s", exc)
-        return json_response({"error": str(exc)}, 400)
+def run_delivery(command: DeliverCommand, deps: Deps) -> tuple[str, Outcome]:
+    from shared.flows.deliver import deliver  # noqa: PLC0415 - only this target needs it
 
-    from shared.flows.deliver import deliver  # noqa: PLC0415 - keeps cold start lean
+    outcome = deliver(
+        command.notification_id,
+        db=deps.db,
+        queue=deps.queue,
+        now=deps.clock(),
+        task_retry_count=command.task_retry_count,
+    )
+    return command.notification_id, outcome
 
-    trace = trace_id_from_header(request.headers.get("X-Cloud-Trace-Context"))
-    with log_context(trace=trace, notificationId=notification_id):
-        try:
-            outcome = deliver(notification_id, task_retry_count=_retry_count(request.headers))
-        except Exception as exc:
-            status = 503 if is_transient(exc) else 500
-            log.exception("delivery attempt crashed: %s", exc)
-            return json_response({"notificationId": notification_id, "error": str(exc)}, status)
+
+def answer_delivery(result: tuple[str, Outcome]) -> Response:
+    notification_id, outcome = result
     return json_response(outcome.body(notification_id), outcome.http_status)
 
 
-def sweep_request(request: RequestLike) -> Response:
-    setup_logging()
-    refused = _refuse(request)
-    if refused is not None:
-        return refused
-    from shared.flows.carts.sweep import run_sweep  # noqa: PLC0415 - only cart_sweep needs it
-
-    try:
-        summary = run_sweep()  # per-cart failures are in the summary; this is the queries failing
-    except Exception as exc:
-        log.exception("cart sweep failed: %s", exc)
-        return json_response({"error": str(exc)}, 503 if is_transient(exc) else 500)
-    body = dict(summary.as_json())
-    body.update(_housekeeping())
-    return json_response(body)
+DELIVER = Target(
+    name="deliver_notification",
+    caller=Caller.INTERNAL,
+    authorize=authorize,
+    parse=parse_delivery,
+    run=run_delivery,
+    answer=answer_delivery,
+    limit=MAX_BODY,
+)
 
 
-def _housekeeping() -> dict[str, Any]:
-    """Work the scheduled sweep also does: statuses that outran their send. Never fails it."""
-    from shared.flows.orphans import reconcile_orphans  # noqa: PLC0415
-    from shared.platform.clock import utcnow  # noqa: PLC0415
-    from shared.store.client import get_db  # noqa: PLC0415
+def run_sweep(command: SweepCommand, deps: Deps) -> dict[str, Any]:
+    from shared.flows.carts.sweep import run_sweep as sweep  # noqa: PLC0415
+    from shared.flows.orphans import housekeeping  # noqa: PLC0415
 
-    try:
-        return dict(reconcile_orphans(get_db(), now=utcnow()))
-    except Exception as exc:
-        log.exception("orphan status reconciliation failed: %s", exc)
-        return {"orphansError": type(exc).__name__}
+    summary: SweepSummary = sweep(db=deps.db, queue=deps.queue, now=deps.clock())
+    return {**summary.as_json(), **housekeeping(deps.db, now=deps.clock())}
+
+
+SWEEP = Target(
+    name="cart_sweep",
+    caller=Caller.INTERNAL,
+    authorize=authorize,
+    parse=lambda raw, deps: SweepCommand(),
+    run=run_sweep,
+    answer=json_response,
+    limit=MAX_BODY,
+)

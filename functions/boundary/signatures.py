@@ -20,42 +20,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from urllib.parse import parse_qsl, urlsplit
 
 from werkzeug.datastructures import MultiDict
 
 from functions.boundary.errors import (
-    SignatureInvalidError,
-    SignatureMissingError,
-    VerificationFailedError,
-    WebhookNotConfiguredError,
+    CredentialsInvalidError,
+    CredentialsMissingError,
+    ForbiddenError,
+    NotConfiguredError,
 )
+from functions.boundary.http import RawRequest
 
 TWILIO_SIGNATURE_HEADER = "X-Twilio-Signature"
 TWILIO_SIGNATURE_SETTINGS_HEADER = "X-Twilio-Webhooks-Signature-Settings"
 META_SIGNATURE_HEADER = "X-Hub-Signature-256"
 MAX_FORM_FIELDS = 500
-
-
-@dataclass(frozen=True)
-class RawRequest:
-    """What the checks need of an HTTP request; built from the framework's request at the edge.
-
-    ``headers`` keys are lower-case. ``path`` and ``query`` are as received (percent-encoded).
-    """
-
-    method: str
-    scheme: str
-    host: str
-    path: str
-    query: str
-    body: bytes
-    headers: Mapping[str, str] = field(default_factory=dict)
-
-    def header(self, name: str) -> str | None:
-        value = self.headers.get(name.lower())
-        return value if value else None
 
 
 def _first(value: str | None) -> str | None:
@@ -109,7 +89,7 @@ def parse_form(body: bytes) -> MultiDict[str, str]:
     try:
         pairs = parse_qsl(text, keep_blank_values=True, max_num_fields=MAX_FORM_FIELDS)
     except ValueError as exc:  # too many fields
-        raise SignatureInvalidError(f"unreadable form body: {exc}") from exc
+        raise CredentialsInvalidError(f"unreadable form body: {exc}") from exc
     return MultiDict(pairs)
 
 
@@ -122,14 +102,14 @@ def verify_twilio(
 ) -> dict[str, str]:
     """Check ``X-Twilio-Signature``; the form parameters (first values) when it matches.
 
-    Raises ``WebhookNotConfiguredError`` without an auth token, ``SignatureMissingError``
-    without the header, ``SignatureInvalidError`` when no candidate URL matches.
+    Raises ``NotConfiguredError`` without an auth token, ``CredentialsMissingError``
+    without the header, ``CredentialsInvalidError`` when no candidate URL matches.
     """
     if not auth_token:
-        raise WebhookNotConfiguredError("TWILIO_AUTH_TOKEN is not set: Twilio webhooks refused")
+        raise NotConfiguredError("TWILIO_AUTH_TOKEN is not set: Twilio webhooks refused")
     signature = request.header(TWILIO_SIGNATURE_HEADER)
     if not signature:
-        raise SignatureMissingError(f"no {TWILIO_SIGNATURE_HEADER} header")
+        raise CredentialsMissingError(f"no {TWILIO_SIGNATURE_HEADER} header")
     from twilio.request_validator import (  # noqa: PLC0415 - the SDK is heavy: import on first use
         RequestValidator,
         get_signature_algorithm,
@@ -145,7 +125,7 @@ def verify_twilio(
             valid = False
         if valid:
             return form.to_dict()
-    raise SignatureInvalidError(f"{TWILIO_SIGNATURE_HEADER} does not match the request")
+    raise CredentialsInvalidError(f"{TWILIO_SIGNATURE_HEADER} does not match the request")
 
 
 def meta_signature(body: bytes, app_secret: str) -> str:
@@ -157,25 +137,25 @@ def meta_signature(body: bytes, app_secret: str) -> str:
 def verify_meta(body: bytes, header: str | None, app_secret: str | None) -> None:
     """Check ``X-Hub-Signature-256`` over the raw body, in constant time."""
     if not app_secret:
-        raise WebhookNotConfiguredError("META_APP_SECRET is not set: Meta webhooks refused")
+        raise NotConfiguredError("META_APP_SECRET is not set: Meta webhooks refused")
     if not header or not header.strip():
-        raise SignatureMissingError(f"no {META_SIGNATURE_HEADER} header")
+        raise CredentialsMissingError(f"no {META_SIGNATURE_HEADER} header")
     expected = meta_signature(body, app_secret).encode("ascii")
     given = header.strip()
     scheme, sep, digest = given.partition("=")
     provided = f"{scheme.lower()}={digest.lower()}" if sep else given
     if not hmac.compare_digest(expected, provided.encode("utf-8", errors="replace")):
-        raise SignatureInvalidError(f"{META_SIGNATURE_HEADER} does not match the body")
+        raise CredentialsInvalidError(f"{META_SIGNATURE_HEADER} does not match the body")
 
 
 def meta_challenge(query: Mapping[str, str], verify_token: str | None) -> str:
     """Meta's GET handshake: the ``hub.challenge`` to echo when mode and token match."""
     if not verify_token:
-        raise WebhookNotConfiguredError("META_VERIFY_TOKEN is not set: verification refused")
+        raise NotConfiguredError("META_VERIFY_TOKEN is not set: verification refused")
     mode = query.get("hub.mode", "")
     token = query.get("hub.verify_token", "")
     if mode != "subscribe" or not hmac.compare_digest(
         token.encode("utf-8", errors="replace"), verify_token.encode("utf-8")
     ):
-        raise VerificationFailedError("hub.mode or hub.verify_token does not match")
+        raise ForbiddenError("hub.mode or hub.verify_token does not match")
     return query.get("hub.challenge", "")

@@ -68,3 +68,13 @@ def reconcile_orphans(
     if applied or broken:
         log.info("reconciled %d orphan statuses (%d malformed)", applied, broken)
     return {"orphansApplied": applied, "orphansWaiting": waiting, "orphansMalformed": broken}
+
+
+def housekeeping(db: Client, *, now: datetime) -> dict[str, Any]:
+    """What the scheduled sweep also does: statuses that outran their send. A failure here is
+    reported in the sweep's summary (``orphansError``) and never fails the sweep itself."""
+    try:
+        return dict(reconcile_orphans(db, now=now))
+    except Exception as exc:
+        log.exception("orphan status reconciliation failed: %s", exc)
+        return {"orphansError": type(exc).__name__}

@@ -207,6 +207,17 @@ class Settings:
             ),
         )
 
+    def secret_values(self) -> tuple[str, ...]:
+        """Every secret this deployment holds: what logs must never print (one list)."""
+        values = (
+            self.twilio.auth_token,
+            self.meta.token,
+            self.meta.app_secret,
+            self.meta.verify_token,
+            self.smtp.password,
+        )
+        return tuple(v for v in values if v)
+
     @property
     def whatsapp_configured(self) -> bool:
         """Whether the selected WhatsApp provider has what it needs to send."""

@@ -28,7 +28,7 @@ from cloudevents.http import from_http
 
 from devstack.fakes import FakeProvidersClient
 from devstack.stack import Stack
-from functions.boundary.cloudevents import handle_firestore_event
+from functions.boundary import cloudevents
 from shared.adapters.channels.factory import Senders
 from shared.flows.deliver import deliver
 from shared.flows.notify import handle_order_change, handle_ticket_change
@@ -178,7 +178,7 @@ def test_every_notification_ends_sent_or_failed_once_through_outages_timeouts_an
             event = document_event(
                 path, None, {"customerId": customer_id, **doc}, project=db.project
             )
-            handled = handle_firestore_event(
+            handled = cloudevents.run(
                 from_http(*event.binary()), partial(handler, db=db, queue=tasks)
             )
             assert handled is not None

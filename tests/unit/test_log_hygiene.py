@@ -22,7 +22,7 @@ from typing import Any
 import functions_framework
 import pytest
 
-from functions.boundary.cloudevents import handle_firestore_event
+from functions.boundary import cloudevents
 from shared.adapters.channels.twilio_sms import TwilioSmsSender
 from shared.model.enums import Channel
 from shared.model.messages import OutboundMessage
@@ -180,7 +180,7 @@ def _run_representative_calls(twilio_url: str) -> None:
         token = SECRETS["META_WHATSAPP_TOKEN"]
         raise RuntimeError(f"GET /v21.0/me?access_token={token} failed for {EMAIL} / {PHONE}")
 
-    outcome = handle_firestore_event(_Event(), crash)
+    outcome = cloudevents.run(_Event(), crash)
     assert outcome is not None
     assert outcome.get("failed") == "RuntimeError", outcome
 
