@@ -6,7 +6,7 @@ VENV := .venv/bin
 PYTEST_ARGS ?=
 
 help:
-	@echo "make test   setup + ruff + mypy + every test (unit and integration, on real emulators)"
+	@echo "make test   setup + ruff + mypy + the layers contract + every test (unit and integration)"
 	@echo "make demo   setup + the local stack + a scripted scenario, printed as tables"
 	@echo "make dev    setup + the local stack until Ctrl-C (env in .devstack/env)"
 	@echo "make unit   setup + unit tests only (no stack)"
@@ -18,6 +18,7 @@ setup:
 lint: setup
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
+	$(VENV)/lint-imports
 
 typecheck: setup
 	$(VENV)/mypy
@@ -35,6 +36,7 @@ test: setup
 	$(VENV)/ruff check .
 	$(VENV)/ruff format --check .
 	$(VENV)/mypy
+	$(VENV)/lint-imports
 	@bash scripts/run-tests.sh $(PYTEST_ARGS)
 
 demo: setup

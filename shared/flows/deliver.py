@@ -20,21 +20,21 @@ from shared.adapters.tasks import TaskQueue, get_queue
 from shared.flows import live_checks
 from shared.flows.consent import opt_out_after_provider_refusal
 from shared.flows.fallback import trigger_fallback
-from shared.model.enums import Channel, NotificationStatus, Provider
+from shared.model.enums import Channel, NotificationStatus
 from shared.model.messages import OutboundMessage, Sender, SendResult
-from shared.model.status import can_transition
+from shared.model.record import InvalidRecordError, NotificationRecord
+from shared.model.status import AFTER_ATTEMPT, can_transition
 from shared.platform.clock import as_datetime, utcnow
 from shared.platform.log import get_logger, log_context
 from shared.platform.queues import NOTIFICATIONS_QUEUE
 from shared.platform.settings import get_settings
-from shared.rules.error_codes import ErrorKind
+from shared.rules.delivery_policy import on_failure
 from shared.rules.provider_errors import ProviderError
 from shared.rules.rendering import build_message
 from shared.rules.sms import analyze, estimate_cost
-from shared.store import claims
+from shared.store import claims, customers, history
 from shared.store.client import compare_and_set, get_db
 from shared.store.conversations import record_outbound
-from shared.store.history import HISTORY
 from shared.store.shop import get_shop_settings
 
 if TYPE_CHECKING:
@@ -47,15 +47,6 @@ LOOKUP_SLACK = timedelta(seconds=5)  # clocks of ours and the provider's differ 
 # What a send returned: recorded even when a status callback already moved the notification on
 # (where the callback did not already say it: its cost beats our estimate).
 SENT_FACTS = frozenset({"sentAt", "provider", "providerMessageId"})
-FINAL = {
-    NotificationStatus.SENT,
-    NotificationStatus.DELIVERED,
-    NotificationStatus.READ,
-    NotificationStatus.UNDELIVERED,
-    NotificationStatus.FAILED,
-    NotificationStatus.SKIPPED,
-    NotificationStatus.CANCELLED,
-}
 
 
 @dataclass(frozen=True)
@@ -95,7 +86,7 @@ class Delivery:
         self._base: tuple[dict[str, Any], datetime | None] = ({}, None)
 
     def ref(self, notification_id: str) -> DocumentReference:
-        return self.db.collection(HISTORY).document(notification_id)
+        return history.ref(self.db, notification_id)
 
     def run(self, notification_id: str) -> Outcome:
         with log_context(notificationId=notification_id):
@@ -127,18 +118,23 @@ class Delivery:
             return Outcome("not_due", detail=f"scheduled for {due.isoformat() if due else '?'}")
         # An earlier attempt may have reached the provider without us learning it: its worker
         # died after claiming (expired lease) or its answer was lost (ambiguous timeout).
-        suspect_since = claim.resumed_from or as_datetime(claim.doc.get("ambiguousSince"))
-        doc = dict(claim.doc)
-        self._base = (doc, claim.update_time)
+        self._base = (dict(claim.doc), claim.update_time)
+        try:
+            record = NotificationRecord.from_document(notification_id, claim.doc)
+        except InvalidRecordError as exc:
+            log.warning("skipped an unreadable notification: %s", exc)
+            self._finish(ref, NotificationStatus.SKIPPED, claim.attempt, reason="invalid_record")
+            return Outcome("skipped", detail="invalid_record")
+        suspect_since = claim.resumed_from or record.ambiguous_since
         with log_context(attempt=claim.attempt):
-            return self._attempt(notification_id, ref, doc, claim.attempt, suspect_since)
+            return self._attempt(record, ref, claim.attempt, suspect_since)
 
     def _moot(self, doc: Mapping[str, Any] | None) -> str | None:
         """Why this notification needs no attempt now (claims' precheck), or None."""
         if doc is None:
             return "missing"
         status = NotificationStatus(str(doc.get("status", "unknown")))
-        if status in FINAL:
+        if status in AFTER_ATTEMPT:
             return "already_final"
         due = as_datetime(doc.get("scheduledFor"))
         if (
@@ -153,31 +149,28 @@ class Delivery:
 
     def _attempt(
         self,
-        notification_id: str,
+        record: NotificationRecord,
         ref: DocumentReference,
-        doc: dict[str, Any],
         generation: int,
         suspect_since: datetime | None = None,
     ) -> Outcome:
         shop = get_shop_settings(self.db)
         check = live_checks.check(
-            self.db, doc, now=self.now, shop=shop, default_country=self.default_country
+            self.db, record, now=self.now, shop=shop, default_country=self.default_country
         )
         if check.cancel:
             self._finish(ref, NotificationStatus.CANCELLED, generation, reason=check.reason)
             return Outcome("cancelled", detail=check.reason)
         if check.reschedule_at is not None:
-            return self._reschedule(notification_id, ref, generation, check.reschedule_at)
+            return self._reschedule(record.notification_id, ref, generation, check.reschedule_at)
 
-        channel = Channel(str(doc.get("channel")))
-        provider = Provider(str(doc["provider"])) if doc.get("provider") else None
-        sender = self.senders.sender_for(channel, provider)
+        sender = self.senders.sender_for(record.channel, record.provider)
         if sender is None:
             self._finish(
                 ref, NotificationStatus.SKIPPED, generation, reason="provider_not_configured"
             )
             return Outcome("skipped", detail="provider_not_configured")
-        message = build_message(notification_id, doc, check.profile, now=self.now, shop=shop)
+        message = build_message(record, check.profile, now=self.now, shop=shop)
         if message is None:
             self._finish(ref, NotificationStatus.SKIPPED, generation, reason="nothing_to_send")
             return Outcome("skipped", detail="nothing_to_send")
@@ -185,13 +178,13 @@ class Delivery:
             previous = self._find_previous(sender, message, suspect_since)
             result = previous or self._send(sender, message)
         except ProviderError as exc:
-            return self._failed(notification_id, ref, doc, generation, exc)
+            return self._failed(record, ref, generation, exc)
         if previous is not None:
             log.info("an earlier attempt had been accepted; recording it instead of resending")
-        self._record_sent(ref, doc, generation, message, result)
-        record_outbound(self.db, notification_id, doc, message, result, now=self.now)
-        if result.invalid_tokens and doc.get("customerId"):
-            live_checks.remove_push_tokens(self.db, str(doc["customerId"]), result.invalid_tokens)
+        self._record_sent(ref, record, generation, message, result)
+        record_outbound(self.db, record, message, result, now=self.now)
+        if result.invalid_tokens and record.customer_id:
+            customers.remove_push_tokens(self.db, record.customer_id, result.invalid_tokens)
         return Outcome("sent", extra={"providerMessageId": result.provider_message_id})
 
     def _find_previous(
@@ -214,7 +207,7 @@ class Delivery:
     def _record_sent(
         self,
         ref: DocumentReference,
-        doc: Mapping[str, Any],
+        record: NotificationRecord,
         generation: int,
         message: OutboundMessage,
         result: SendResult,
@@ -222,7 +215,7 @@ class Delivery:
         metadata: dict[str, Any] = {}
         if message.channel is Channel.SMS:
             info = analyze(message.text)
-            cost = estimate_cost(info.segments, str(doc.get("country") or ""))
+            cost = estimate_cost(info.segments, record.country or "")
             metadata.update(
                 segments=result.segments or info.segments,
                 encoding=info.encoding,
@@ -236,7 +229,7 @@ class Delivery:
             metadata.update(providerPrice=result.price, providerPriceUnit=result.price_unit)
         update: dict[str, Any] = {
             "status": NotificationStatus.SENT.value,
-            "statusReason": doc.get("statusReason", ""),
+            "statusReason": record.status_reason,
             "attempts": generation,
             "sentAt": self.now,
             "updatedAt": self.now,
@@ -249,27 +242,29 @@ class Delivery:
 
     def _failed(
         self,
-        notification_id: str,
+        record: NotificationRecord,
         ref: DocumentReference,
-        doc: Mapping[str, Any],
         generation: int,
         exc: ProviderError,
     ) -> Outcome:
         code = str(exc.code) if exc.code is not None else None
-        last_attempt = generation >= self.max_attempts or (
-            self.task_retry_count is not None and self.task_retry_count + 1 >= self.max_attempts
+        verdict = on_failure(
+            exc,
+            attempt=generation,
+            max_attempts=self.max_attempts,
+            task_retry_count=self.task_retry_count,
         )
-        if exc.transient and not last_attempt:
+        if verdict.retry:
             log.warning("transient provider failure, the queue will retry: %s", exc)
             update: dict[str, Any] = {}
-            if exc.ambiguous and not doc.get("ambiguousSince"):
+            if verdict.mark_ambiguous and record.ambiguous_since is None:
                 update["ambiguousSince"] = self.now
             self._write(
                 ref,
                 {
                     **update,
                     "status": NotificationStatus.SENDING.value,
-                    "statusReason": "retrying",
+                    "statusReason": verdict.reason,
                     "attempts": generation,
                     "lastAttemptAt": self.now,
                     "errorCode": code,
@@ -278,25 +273,25 @@ class Delivery:
                 },
                 done=False,
             )
-            status = 429 if exc.kind is ErrorKind.RATE_LIMITED else 503
-            return Outcome("retry", status, str(exc), {"errorCode": code})
-        reason = "retries_exhausted" if exc.transient else exc.kind.value
-        log.warning("delivery failed for good (%s): %s", reason, exc)
+            return Outcome("retry", verdict.http_status, str(exc), {"errorCode": code})
+        log.warning("delivery failed for good (%s): %s", verdict.reason, exc)
         self._finish(
             ref,
             NotificationStatus.FAILED,
             generation,
-            reason=reason,
+            reason=verdict.reason,
             error_code=code,
             error_message=str(exc.message)[:500],
         )
-        if exc.opt_out:
-            opt_out_after_provider_refusal(self.db, notification_id, doc, now=self.now)
-        fallback_id = trigger_fallback(
-            self.db, notification_id, doc, queue=self.queue or get_queue(), now=self.now
-        )
+        if verdict.opt_out:
+            opt_out_after_provider_refusal(self.db, record, code, now=self.now)
+        fallback_id = None
+        if verdict.fall_back:
+            fallback_id = trigger_fallback(
+                self.db, record, queue=self.queue or get_queue(), now=self.now
+            )
         return Outcome(
-            "failed", detail=reason, extra={"errorCode": code, "fallbackId": fallback_id}
+            "failed", detail=verdict.reason, extra={"errorCode": code, "fallbackId": fallback_id}
         )
 
     def _finish(

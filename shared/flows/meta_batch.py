@@ -49,7 +49,8 @@ def handle_batch(
     now: datetime,
     queue: TaskQueue | None = None,
 ) -> BatchOutcome:
-    from shared.flows.inbound import handle_message, handle_preference  # noqa: PLC0415
+    from shared.flows.inbound import handle_message  # noqa: PLC0415
+    from shared.flows.inbound_consent import handle_preference  # noqa: PLC0415
     from shared.flows.statuses import apply_status  # noqa: PLC0415
 
     jobs: list[tuple[str, Callable[[], object]]] = []

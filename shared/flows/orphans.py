@@ -12,11 +12,12 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from shared.flows.statuses import ORPHANS, apply_status, find_notification
+from shared.flows.statuses import apply_status, find_notification
 from shared.model.enums import NotificationStatus, Provider
 from shared.model.inbound import StatusUpdate
 from shared.platform.clock import as_datetime
 from shared.platform.log import get_logger
+from shared.store import orphans
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -47,11 +48,8 @@ def reconcile_orphans(
     db: Client, *, now: datetime, queue: TaskQueue | None = None, limit: int = BATCH
 ) -> dict[str, int]:
     """Apply the orphans whose notification exists now; the rest wait for the next sweep."""
-    from google.cloud.firestore_v1.base_query import FieldFilter  # noqa: PLC0415
-
-    query = db.collection(ORPHANS).where(filter=FieldFilter("reconciled", "==", False)).limit(limit)
     applied = waiting = broken = 0
-    for snapshot in query.stream():
+    for snapshot in orphans.waiting(db, limit):
         doc = snapshot.to_dict() or {}
         try:
             update = _update_of(doc)
@@ -61,9 +59,9 @@ def reconcile_orphans(
             apply_status(db, update, now=now, queue=queue)
         except (ValueError, TypeError) as exc:  # a malformed orphan: set it aside, say why
             broken += 1
-            snapshot.reference.update({"reconciled": True, "reconcileError": str(exc)[:300]})
+            orphans.mark(snapshot, {"reconcileError": str(exc)[:300]})
             continue
-        snapshot.reference.update({"reconciled": True, "reconciledAt": now})
+        orphans.mark(snapshot, {"reconciledAt": now})
         applied += 1
     if applied or broken:
         log.info("reconciled %d orphan statuses (%d malformed)", applied, broken)

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING
 
 from shared.adapters.tasks import TaskQueue, get_queue
 from shared.model.enums import NotificationStatus
-from shared.model.record import Draft
+from shared.model.record import WAITING, NotificationRecord
 from shared.platform.clock import utcnow
 from shared.platform.log import get_logger
-from shared.store.client import create_if_absent, get_db, read
-from shared.store.history import _WAITING, HISTORY, to_document
+from shared.store import history
+from shared.store.client import get_db
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -30,7 +30,7 @@ log = get_logger(__name__)
 
 @dataclass(frozen=True)
 class Submitted:
-    """What ``submit`` did for one draft."""
+    """What ``submit`` did for one record."""
 
     notification_id: str
     created: bool
@@ -39,26 +39,20 @@ class Submitted:
 
 
 def submit(
-    drafts: Sequence[Draft],
+    drafts: Sequence[NotificationRecord],
     *,
     db: Client | None = None,
     queue: TaskQueue | None = None,
     now: datetime | None = None,
 ) -> list[Submitted]:
-    """Create each draft's history document (once) and enqueue its delivery task."""
+    """Create each planned record's history document (once) and enqueue its delivery task."""
     db = db or get_db()
     now = now or utcnow()
     results: list[Submitted] = []
     for draft in drafts:
-        ref = db.collection(HISTORY).document(draft.notification_id)
-        doc = to_document(draft, now)
-        created = create_if_absent(ref, doc)
-        status = NotificationStatus(doc["status"])
-        if not created:
-            existing = read(ref) or {}
-            status = NotificationStatus(str(existing.get("status", "unknown")))
+        created, status = history.create(db, draft, now)
         task = None
-        if status in _WAITING:
+        if status in WAITING:
             q = queue or get_queue()
             scheduled = draft.scheduled_for if status is NotificationStatus.SCHEDULED else None
             task = q.enqueue(draft.notification_id, generation=0, schedule_time=scheduled)

@@ -55,12 +55,12 @@ class EventKey(StrEnum):
 
     @property
     def is_marketing(self) -> bool:
-        """Marketing messages need ``marketingEnabled``; transactional ones do not."""
-        return self.value.startswith("cart.")
+        """Marketing messages need a recorded opt-in; service ones do not."""
+        return self.purpose is Purpose.MARKETING
 
     @property
-    def source_collection(self) -> str:
-        return {"ticket": "tickets", "order": "orders", "cart": "carts"}[self.value.split(".")[0]]
+    def purpose(self) -> Purpose:
+        return purpose_of(self.value)
 
 
 class NotificationStatus(_TolerantEnum):
@@ -111,3 +111,18 @@ class CartStatus(_TolerantEnum):
     ACTIVE = "active"
     CONVERTED = "converted"
     UNKNOWN = "unknown"
+
+
+class Purpose(StrEnum):
+    """Why a message is sent: consent, send windows and footers follow it (``purpose``)."""
+
+    SERVICE = "service"  # the customer's own repair or order, replies to them
+    MARKETING = "marketing"  # cart reminders, campaigns
+
+
+MARKETING_PREFIXES = ("cart.", "campaign.")
+
+
+def purpose_of(event_type: str) -> Purpose:
+    """The purpose of an event key or reply type: marketing for carts and campaigns."""
+    return Purpose.MARKETING if event_type.startswith(MARKETING_PREFIXES) else Purpose.SERVICE

@@ -87,3 +87,25 @@ def is_firestore_id(value: str) -> bool:
         and not (value.startswith("__") and value.endswith("__"))
         and size <= 1500
     )
+
+
+def inbound_message_id(provider: str, provider_message_id: str) -> str:
+    """The stored inbound message's id (``conversations/{key}/messages/{id}``), from the
+    provider's message id: a webhook delivered twice finds its own document."""
+    return f"{provider}_{_digest(provider, provider_message_id)}"
+
+
+def consent_event_id(*cause: str) -> str:
+    """A ``consent_events`` id from what caused the change (the message and the keyword, the
+    provider's refusal, a preference update): one event per cause, however often reported."""
+    return "c_" + _digest("consent", *cause)
+
+
+def orphan_status_id(provider: str, provider_message_id: str, provider_status: str) -> str:
+    """A status kept while nobody claims it: one per provider, message and status."""
+    return "o_" + _digest("orphan", provider, provider_message_id, provider_status)
+
+
+def cart_reminder_id(cart_id: str, episode: str, stage: int) -> str:
+    """``cart_reminders/{id}``: one reminder of one abandonment episode of one cart."""
+    return f"{cart_id}_{episode}_{stage}"

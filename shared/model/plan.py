@@ -38,6 +38,16 @@ class Reason(StrEnum):
     NO_CONTACT = "no_contact"
 
 
+def provider_for(channel: Channel, whatsapp_provider: Provider = Provider.TWILIO) -> Provider:
+    """Who carries ``channel``: Twilio for SMS, SMTP for email, FCM for push, and for WhatsApp
+    the deployment's choice (``WHATSAPP_PROVIDER``)."""
+    if channel is Channel.WHATSAPP:
+        return whatsapp_provider
+    return {Channel.SMS: Provider.TWILIO, Channel.EMAIL: Provider.SMTP, Channel.PUSH: Provider.FCM}[
+        channel
+    ]
+
+
 @dataclass(frozen=True)
 class ConfiguredProviders:
     """Which channels the deployment can send on, and who carries WhatsApp."""
@@ -57,12 +67,7 @@ class ConfiguredProviders:
         }[channel]
 
     def provider_for(self, channel: Channel) -> Provider:
-        return {
-            Channel.EMAIL: Provider.SMTP,
-            Channel.SMS: Provider.TWILIO,
-            Channel.WHATSAPP: self.whatsapp_provider,
-            Channel.PUSH: Provider.FCM,
-        }[channel]
+        return provider_for(channel, self.whatsapp_provider)
 
 
 @dataclass(frozen=True)

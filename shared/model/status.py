@@ -34,6 +34,15 @@ FINAL: frozenset[S] = frozenset({S.READ, S.FAILED, S.UNDELIVERED, S.SKIPPED, S.C
 OUTSTANDING: frozenset[S] = frozenset({S.PENDING, S.SCHEDULED})
 """Not yet attempted: may be claimed for delivery."""
 
+HANDED_OVER: frozenset[S] = frozenset({S.SENT, S.DELIVERED, S.READ, S.UNDELIVERED})
+"""The provider took the message (what it did with it may still change)."""
+
+REACHED: frozenset[S] = frozenset({S.SENT, S.DELIVERED, S.READ})
+"""Sent and not known to have failed: the customer can have seen it."""
+
+AFTER_ATTEMPT: frozenset[S] = FINAL | HANDED_OVER
+"""Nothing left to deliver: handed over, or finished without a send."""
+
 _TRANSITIONS: dict[S, frozenset[S]] = {
     S.PENDING: frozenset(
         {S.SCHEDULED, S.SENDING, S.SENT, S.DELIVERED, S.READ}

@@ -131,3 +131,18 @@ def detect(text: str | None, *, opt_out_type: str | None = None) -> Detected:
     if asks_status(text):
         return Detected(Intent.STATUS)
     return Detected(Intent.MESSAGE)
+
+
+MAX_WORDS_BESIDE_TICKET = 3
+
+
+def short_ticket_mention(text: str | None) -> list[str]:
+    """The ticket numbers a short message names (``"T123"``, ``"statut T123 ?"``), else none:
+    in a longer message a number-like word is more likely something else."""
+    candidates = ticket_number_candidates(text)
+    if not candidates:
+        return []
+    words = normalize_sentence(text).split()
+    folded = {normalize_sentence(c) for c in candidates}
+    others = [w for w in words if w not in folded and not any(w in f.split() for f in folded)]
+    return candidates if len(others) <= MAX_WORDS_BESIDE_TICKET else []

@@ -17,7 +17,7 @@ from shared.model.plan import ConfiguredProviders, PlannedMessage
 from shared.model.record import Draft
 from shared.model.shop import ShopSettings
 from shared.platform.settings import Settings
-from shared.rules.cascade import plan_notifications
+from shared.rules.cascade import message_country, plan_notifications
 from shared.rules.changes import CustomerEvent
 from shared.rules.phones import PhoneError, normalize_phone
 from shared.rules.render_data import build_render_data, registration_link
@@ -44,14 +44,6 @@ def configured_providers(settings: Settings) -> ConfiguredProviders:
         push=settings.push_configured,
         whatsapp_provider=Provider(settings.whatsapp_provider),
     )
-
-
-def customer_country(customer: CustomerContext, source: Mapping[str, Any], default: str) -> str:
-    """The country whose rules apply: profile, then the document, then the deployment default."""
-    for value in (customer.profile.country if customer.profile else None, source.get("country")):
-        if isinstance(value, str) and len(value.strip()) == 2:
-            return value.strip().upper()
-    return default.upper()
 
 
 def _send_time(
@@ -96,7 +88,7 @@ def plan_drafts(
         default_country=settings.default_country,
         registration_url=settings.registration_url,
     )
-    country = customer_country(customer, source.data, settings.default_country)
+    country = message_country(customer.profile, source.data, settings.default_country)
     language = choose_language(profile.language if profile else None, country)
     base_data = build_render_data(
         event.key,

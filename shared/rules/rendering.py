@@ -1,4 +1,4 @@
-"""A history document -> the rendered ``OutboundMessage`` an adapter sends.
+"""A notification record -> the rendered ``OutboundMessage`` an adapter sends.
 
 Rendering happens at delivery, from the data snapshot stored at planning, so a retry sends the
 same words. Whether WhatsApp goes free-form or as an approved template is decided here from
@@ -7,13 +7,13 @@ the customer's ``lastInboundAt.whatsapp`` (the 24-hour window).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 from shared.model.documents import CustomerProfile
 from shared.model.enums import Channel
 from shared.model.messages import OutboundMessage, WhatsAppTemplate
+from shared.model.record import NotificationRecord
 from shared.model.shop import ShopSettings
 from shared.platform.clock import as_datetime
 from shared.rules.templates import render, whatsapp_template_ref
@@ -27,20 +27,20 @@ def _window_open(profile: CustomerProfile | None, now: datetime) -> bool:
 
 
 def build_message(
-    notification_id: str,
-    doc: Mapping[str, Any],
+    record: NotificationRecord,
     profile: CustomerProfile | None,
     *,
     now: datetime,
     shop: ShopSettings,
 ) -> OutboundMessage | None:
     """The message to send, or None when there is nothing to send it to (push without tokens)."""
-    channel = Channel(str(doc.get("channel")))
-    template_id = str(doc.get("template") or doc.get("type") or "")
-    language = str(doc.get("language") or "fr")
-    data: dict[str, Any] = dict(doc.get("data") or {})
-    body = doc.get("body")
-    to = str(doc.get("to") or "")
+    notification_id = record.notification_id
+    channel = record.channel
+    template_id = record.template or record.type
+    language = record.language
+    data: dict[str, Any] = dict(record.data)
+    body = record.body
+    to = record.to or ""
 
     if isinstance(body, str) and body:
         text, subject, html, title = body, None, None, None
@@ -59,7 +59,7 @@ def build_message(
             text=text,
             title=title,
             push_tokens=tokens,
-            data={"notificationId": notification_id, "type": str(doc.get("type") or "")},
+            data={"notificationId": notification_id, "type": record.type},
         )
     if not to:
         return None
@@ -73,8 +73,7 @@ def build_message(
             meta_language=ref.meta_language,
             variables=tuple(ref.variables),
         )
-        is_reply = str(doc.get("type") or "").startswith("reply.")
-        use_template = not is_reply and not _window_open(profile, now)
+        use_template = not record.is_reply and not _window_open(profile, now)
     return OutboundMessage(
         notification_id=notification_id,
         channel=channel,

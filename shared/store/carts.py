@@ -1,4 +1,4 @@
-"""Firestore access for cart recovery: collection names, counted queries, paging, cancelling.
+"""Firestore access for cart recovery: the sweep's queries, paging, claims, cancelling.
 
 Reads are counted by the caller's ``Reads`` (documents returned, and queries run: Firestore
 bills at least one read per query, even an empty one), so the sweep can report its cost.
@@ -6,14 +6,14 @@ bills at least one read per query, even an empty one), so the sweep can report i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.model.enums import NotificationStatus
 from shared.platform.log import get_logger
-from shared.store.history import HISTORY
+from shared.store.collections import CART_REMINDERS, CARTS, HISTORY, ORDERS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import (
@@ -28,11 +28,6 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-CARTS = "carts"
-ORDERS = "orders"
-CART_REMINDERS = "cart_reminders"
-DISCOUNT_CODES = "discount_codes"
-DISCOUNT_REDEMPTIONS = "discount_redemptions"
 REMINDER_TYPES = ("cart.reminder_1", "cart.reminder_2")
 WAITING = (NotificationStatus.PENDING.value, NotificationStatus.SCHEDULED.value)
 
@@ -129,3 +124,68 @@ def cancel_waiting_reminders(
     if cancelled:
         log.info("cancelled %d reminder(s) of cart %s (%s)", len(cancelled), cart_id, reason)
     return cancelled
+
+
+def cart_ref(db: Client, cart_id: str) -> DocumentReference:
+    return db.collection(CARTS).document(cart_id)
+
+
+def reminder_ref(db: Client, claim_id: str) -> DocumentReference:
+    """``cart_reminders/{cartId}_{episode}_{stage}``: one reminder's claim and outcome."""
+    return db.collection(CART_REMINDERS).document(claim_id)
+
+
+def due_carts(
+    db: Client,
+    stage: int,
+    *,
+    idle_before: datetime,
+    reminded_before: datetime,
+    reads: Reads,
+    page_size: int,
+) -> Iterator[Snapshot]:
+    """Candidates for ``stage``: exactly the due carts (the index does the filtering)."""
+    query = where(db.collection(CARTS), "status", "==", "active")
+    if stage == 1:
+        query = where(query, "reminderStage", "==", 0)
+        query = where(query, "updatedAt", "<=", idle_before)
+        return paginate(query, "updatedAt", page_size=page_size, reads=reads)
+    query = where(query, "reminderStage", "==", 1)
+    query = where(query, "lastReminderAt", "<=", reminded_before)
+    return paginate(query, "lastReminderAt", page_size=page_size, reads=reads)
+
+
+def stuck_reminders(db: Client, now: datetime, *, reads: Reads, limit: int) -> list[Snapshot]:
+    """Reminder claims whose worker died before finishing (lease expired, still in progress)."""
+    query = where(db.collection(CART_REMINDERS), "claim.state", "==", "in_progress")
+    query = where(query, "claim.leaseExpiresAt", "<=", now)
+    docs = list(query.order_by("claim.leaseExpiresAt").limit(limit).stream())
+    reads.query(len(docs))
+    return docs
+
+
+def active_carts_of(db: Client, customer_id: str, limit: int = 20) -> Iterator[Snapshot]:
+    """A customer's active carts (an order without ``cartId`` is attributed to one of them)."""
+    query = where(db.collection(CARTS), "customerId", "==", customer_id)
+    query = where(query, "status", "==", "active")
+    yield from query.limit(limit).stream()
+
+
+def reminders_created(
+    db: Client, start: datetime, end: datetime, *, reads: Reads
+) -> Iterator[Snapshot]:
+    """Cart reminders created in ``[start, end)``, in creation order (the recovery report)."""
+    query = where(db.collection(HISTORY), "type", "in", list(REMINDER_TYPES))
+    query = where(query, "createdAt", ">=", start)
+    query = where(query, "createdAt", "<", end)
+    return paginate(query, "createdAt", page_size=500, reads=reads)
+
+
+def get_carts(db: Client, ids: Sequence[str]) -> Iterator[Snapshot]:
+    """Carts by id, in one round trip."""
+    yield from db.get_all([db.collection(CARTS).document(i) for i in ids])
+
+
+def get_orders(db: Client, ids: Sequence[str]) -> Iterator[Snapshot]:
+    """Orders by id, in one round trip."""
+    yield from db.get_all([db.collection(ORDERS).document(i) for i in ids])

@@ -9,8 +9,9 @@ first claims the document it is about. The claim is one map field, ``claim``, on
 - ``owner`` (a random id per attempt), ``attempt`` (1, then one more per takeover),
   ``claimedAt``, ``leaseExpiresAt``, ``completedAt``.
 
-``claim`` runs in a Firestore transaction on that one document: read, decide, write. Two
-workers racing for a fresh document, or for one whose lease expired (its worker died), are
+``claim`` takes a new step with one ``create()`` (atomic: of two workers, one creates it; no read),
+and any other in a Firestore transaction on that one document: read, decide, write. Two
+workers racing for a step already there, or for one whose lease expired (its worker died), are
 serialized by the transaction: exactly one takes it, the other sees it taken. A live lease held
 by someone else, or a transaction that keeps losing to concurrent claims, raises
 ``ClaimBusyError`` (transient: the caller answers "retry later").
@@ -131,9 +132,40 @@ def claim(
     a reason not to claim (the work is moot), or None. ``also(attempt)`` adds fields to the
     claim's write (``attempts`` on a notification).
     """
+    from google.api_core.exceptions import AlreadyExists, Conflict  # noqa: PLC0415
     from google.cloud import firestore  # noqa: PLC0415 - heavy, first use only
 
     owner = uuid.uuid4().hex
+
+    def lease_fields(attempt: int) -> dict[str, Any]:
+        return {
+            "state": ClaimState.IN_PROGRESS.value,
+            "owner": owner,
+            "attempt": attempt,
+            "claimedAt": now,
+            "leaseExpiresAt": now + lease,
+            "completedAt": None,
+        }
+
+    if create is not None and (precheck is None or not precheck(None)):
+        # Most steps are new: one create() takes them without a read. Only a document that
+        # exists already (a duplicate, a takeover) needs the transaction below.
+        written = {**(dict(also(1)) if also is not None else {}), FIELD: lease_fields(1)}
+        try:
+            created = ref.create({**create, **written})
+        except (AlreadyExists, Conflict):
+            pass
+        else:
+            doc = {**create, **written}
+            return Claim(
+                ClaimOutcome.TAKEN,
+                doc,
+                1,
+                owner,
+                None,
+                created=True,
+                update_time=created.update_time,
+            )
 
     def run(transaction: Transaction) -> Claim:
         snapshot = ref.get(transaction=transaction)
@@ -143,16 +175,8 @@ def claim(
         )
         if outcome is not ClaimOutcome.TAKEN:
             return Claim(outcome, doc or {}, attempt, reason=reason)
-        lease_fields = {
-            "state": ClaimState.IN_PROGRESS.value,
-            "owner": owner,
-            "attempt": attempt,
-            "claimedAt": now,
-            "leaseExpiresAt": now + lease,
-            "completedAt": None,
-        }
         extra = dict(also(attempt)) if also is not None else {}
-        written = {**extra, FIELD: lease_fields}
+        written = {**extra, FIELD: lease_fields(attempt)}
         if doc is None:
             assert create is not None
             transaction.create(ref, {**create, **written})

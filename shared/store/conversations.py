@@ -1,8 +1,9 @@
-"""Outbound messages in ``conversations``: the contract keeps every message, both ways.
+"""``conversations/{customerId or E.164}``: every message, both ways.
 
-Inbound messages are stored by the webhooks; this records what delivery sent, under the same
-conversation key (the customer id, else the recipient's E.164), with the notification id as
-document id so a repeated record is the same document.
+Inbound messages are stored by the inbound flow (``message_ref``, the message document being
+its claim); ``record_outbound`` records what delivery sent, under the same conversation key (the
+customer id, else the recipient's E.164), with the notification id as document id so a repeated
+record is the same document.
 """
 
 from __future__ import annotations
@@ -13,17 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 from shared.model.enums import Channel
 from shared.model.messages import OutboundMessage, SendResult
+from shared.model.record import NotificationRecord
+from shared.store.collections import CONVERSATIONS, MESSAGES
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client
-
-CONVERSATIONS = "conversations"
-MESSAGES = "messages"
+    from google.cloud.firestore import Client, DocumentReference
 
 
-def conversation_key(doc: Mapping[str, Any], message: OutboundMessage) -> str | None:
-    customer_id = doc.get("customerId")
-    if isinstance(customer_id, str) and customer_id and "/" not in customer_id:
+def conversation_key(record: NotificationRecord, message: OutboundMessage) -> str | None:
+    customer_id = record.customer_id
+    if customer_id and "/" not in customer_id:
         return customer_id
     if message.channel in (Channel.SMS, Channel.WHATSAPP) and message.to.startswith("+"):
         return message.to
@@ -32,8 +32,7 @@ def conversation_key(doc: Mapping[str, Any], message: OutboundMessage) -> str | 
 
 def record_outbound(
     db: Client,
-    notification_id: str,
-    doc: Mapping[str, Any],
+    record: NotificationRecord,
     message: OutboundMessage,
     result: SendResult,
     *,
@@ -42,7 +41,8 @@ def record_outbound(
     """Add the sent message to its conversation (push notifications are not conversations)."""
     if message.channel is Channel.PUSH:
         return
-    key = conversation_key(doc, message)
+    key = conversation_key(record, message)
+    notification_id = record.notification_id
     if key is None:
         return
     db.collection(CONVERSATIONS).document(key).collection(MESSAGES).document(notification_id).set(
@@ -52,7 +52,7 @@ def record_outbound(
             "provider": result.provider.value,
             "providerMessageId": result.provider_message_id,
             "notificationId": notification_id,
-            "type": doc.get("type"),
+            "type": record.type,
             "to": message.to,
             "subject": message.subject,
             "text": message.text if not message.use_template else None,
@@ -62,3 +62,19 @@ def record_outbound(
             "at": now,
         }
     )
+
+
+def message_ref(db: Client, conversation_id: str, message_doc_id: str) -> DocumentReference:
+    """``conversations/{customerId or E.164}/messages/{id}``."""
+    conversation: DocumentReference = db.collection(CONVERSATIONS).document(conversation_id)
+    message: DocumentReference = conversation.collection(MESSAGES).document(message_doc_id)
+    return message
+
+
+def touch(
+    db: Client,
+    conversation_id: str,
+    fields: Mapping[str, Any],
+) -> None:
+    """The conversation's own document: who, last channel, last inbound time (merged)."""
+    db.collection(CONVERSATIONS).document(conversation_id).set(dict(fields), merge=True)

@@ -1,28 +1,78 @@
-"""Loading what the cascade needs about a customer: profile and linked client record."""
+"""Customers as the flows read and change them: profiles and the counter's client records."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from shared.model.documents import CustomerContext, _text, parse_client, parse_profile
+from shared.model.documents import (
+    ClientRecord,
+    CustomerContext,
+    CustomerProfile,
+    _text,
+    parse_client,
+    parse_profile,
+)
 from shared.store.client import read
+from shared.store.collections import CLIENTS, PROFILES
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client
+    from google.cloud.firestore import Client, DocumentReference
 
-PROFILES = "customer_profiles"
-CLIENTS = "clients"
+
+def _usable(document_id: str | None) -> bool:
+    return bool(document_id) and "/" not in str(document_id)
+
+
+def profile_ref(db: Client, customer_id: str) -> DocumentReference:
+    return db.collection(PROFILES).document(customer_id)
+
+
+def client_ref(db: Client, client_id: str) -> DocumentReference:
+    return db.collection(CLIENTS).document(client_id)
+
+
+def get_profile(db: Client, customer_id: str) -> CustomerProfile | None:
+    if not _usable(customer_id):
+        return None
+    return parse_profile(customer_id, read(profile_ref(db, customer_id)))
+
+
+def get_client(db: Client, client_id: str) -> ClientRecord | None:
+    if not _usable(client_id):
+        return None
+    return parse_client(client_id, read(client_ref(db, client_id)))
+
+
+def client_preferences(db: Client, client_id: str) -> Mapping[str, Any] | None:
+    """The ``notificationPreferences`` a walk-in's STOP left on their client record, if any."""
+    if not _usable(client_id):
+        return None
+    prefs = (read(client_ref(db, client_id)) or {}).get("notificationPreferences")
+    return prefs if isinstance(prefs, Mapping) else None
 
 
 def load_customer(db: Client, source: Mapping[str, Any]) -> CustomerContext:
     """Profile by the document's ``customerId``, client by its ``clientId`` or the profile's."""
     customer_id = _text(source.get("customerId"))
-    profile = None
-    if customer_id and "/" not in customer_id:
-        profile = parse_profile(customer_id, read(db.collection(PROFILES).document(customer_id)))
+    profile = get_profile(db, customer_id) if customer_id else None
     client_id = _text(source.get("clientId")) or (profile.client_id if profile else None)
-    client = None
-    if client_id and "/" not in client_id:
-        client = parse_client(client_id, read(db.collection(CLIENTS).document(client_id)))
+    client = get_client(db, client_id) if client_id else None
     return CustomerContext(customer_id, profile, client)
+
+
+def set_preferences(db: Client, customer_id: str, values: Mapping[str, bool]) -> None:
+    """Switch ``notificationPreferences`` fields of a profile (merged, others kept)."""
+    profile_ref(db, customer_id).set({"notificationPreferences": dict(values)}, merge=True)
+
+
+def set_client_preferences(db: Client, client_id: str, values: Mapping[str, bool]) -> None:
+    """The same on a walk-in's client record (no profile to hold them)."""
+    client_ref(db, client_id).set({"notificationPreferences": dict(values)}, merge=True)
+
+
+def remove_push_tokens(db: Client, customer_id: str, tokens: tuple[str, ...]) -> None:
+    """Forget push tokens FCM called unregistered or invalid."""
+    from google.cloud import firestore  # noqa: PLC0415
+
+    profile_ref(db, customer_id).update({"fcmTokens": firestore.ArrayRemove(list(tokens))})

@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from shared.platform.clock import as_datetime
 from shared.platform.errors import PermanentError
 from shared.platform.log import get_logger
-from shared.store.carts import DISCOUNT_CODES, DISCOUNT_REDEMPTIONS
 from shared.store.client import create_if_absent, read
+from shared.store.collections import DISCOUNT_CODES, DISCOUNT_REDEMPTIONS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client

@@ -1,63 +1,66 @@
-"""Moved from shared.flows.outbox (issue 12)."""
+"""``notification_history``: records created once, read back typed, found by provider id.
+
+The document shape is ``shared.model.record.NotificationRecord``'s; this module only knows
+where records live and how to find them without a scan (single-field and composite indexes of
+``firestore.indexes.json``).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.model.enums import NotificationStatus
-from shared.model.ids import task_name
-from shared.model.record import Draft
+from shared.model.record import NotificationRecord
+from shared.store.client import create_if_absent, read
+from shared.store.collections import HISTORY
 
 if TYPE_CHECKING:
-    pass
+    from google.cloud.firestore import Client, DocumentReference, DocumentSnapshot
+
+    Snapshot = DocumentSnapshot[DocumentReference]
 
 
-HISTORY = "notification_history"
+def ref(db: Client, notification_id: str) -> DocumentReference:
+    return db.collection(HISTORY).document(notification_id)
 
 
-_WAITING = {NotificationStatus.PENDING, NotificationStatus.SCHEDULED}
+def get(db: Client, notification_id: str) -> NotificationRecord | None:
+    """The record, or None when there is none (``InvalidRecordError`` when unreadable)."""
+    doc = read(ref(db, notification_id))
+    return None if doc is None else NotificationRecord.from_document(notification_id, doc)
 
 
-def to_document(draft: Draft, now: datetime) -> dict[str, Any]:
-    """The history document of a draft (contract fields plus ``docs/data-model.md`` ones)."""
-    status = draft.status
-    if status is NotificationStatus.PENDING and draft.scheduled_for and draft.scheduled_for > now:
-        status = NotificationStatus.SCHEDULED
-    doc: dict[str, Any] = {
-        "customerId": draft.customer_id,
-        "type": draft.type,
-        "channel": draft.channel.value,
-        "provider": draft.provider.value if draft.provider else None,
-        "to": draft.to,
-        "status": status.value,
-        "statusReason": draft.status_reason,
-        "statusDetail": draft.status_detail,
-        "attempts": 0,
-        "createdAt": now,
-        "updatedAt": now,
-        "sourceEventId": draft.source_event_id,
-        "template": draft.template,
-        "language": draft.language,
-        "country": draft.country,
-        "data": dict(draft.data),
-        "metadata": {"template": draft.template},
-        "urgent": draft.urgent,
-    }
-    doc.update({k: v for k, v in draft.refs.items() if v})
-    if draft.body is not None:
-        doc["body"] = draft.body
-    if draft.fallback_of:
-        doc["fallbackOf"] = draft.fallback_of
-    if draft.fallback_channel:
-        doc["fallbackChannel"] = draft.fallback_channel.value
-        doc["fallbackTo"] = draft.fallback_to
-        doc["fallbackProvider"] = draft.fallback_provider.value if draft.fallback_provider else None
-    if status is NotificationStatus.SCHEDULED:
-        doc["scheduledFor"] = draft.scheduled_for
-        doc["scheduledAt"] = now
-    elif status is NotificationStatus.SKIPPED:
-        doc["skippedAt"] = now
-    if status in _WAITING:
-        doc["taskName"] = task_name(draft.notification_id, 0)
-    return doc
+def create(
+    db: Client, record: NotificationRecord, now: datetime
+) -> tuple[bool, NotificationStatus]:
+    """Create the record's document once: (created by this call?, its status now)."""
+    target = ref(db, record.notification_id)
+    doc = record.to_document(now)
+    if create_if_absent(target, doc):
+        return True, NotificationStatus(doc["status"])
+    existing = read(target) or {}
+    return False, NotificationStatus(str(existing.get("status", "unknown")))
+
+
+def by_provider_message_id(db: Client, message_id: str, limit: int = 5) -> Iterator[Snapshot]:
+    """The documents a provider's message id was recorded on (an equality query, indexed)."""
+    from google.cloud.firestore import FieldFilter  # noqa: PLC0415 - heavy, first use only
+
+    query = db.collection(HISTORY).where(filter=FieldFilter("providerMessageId", "==", message_id))
+    yield from query.limit(limit).stream()
+
+
+def of_cart(db: Client, cart_id: str, statuses: Sequence[str] | None = None) -> Iterator[Snapshot]:
+    """A cart's notifications (all, or those in ``statuses``)."""
+    from google.cloud.firestore import FieldFilter  # noqa: PLC0415
+
+    query = db.collection(HISTORY).where(filter=FieldFilter("cartId", "==", cart_id))
+    if statuses is not None:
+        query = query.where(filter=FieldFilter("status", "in", list(statuses)))
+    yield from query.stream()
+
+
+def update(db: Client, notification_id: str, fields: dict[str, Any]) -> None:
+    ref(db, notification_id).update(fields)

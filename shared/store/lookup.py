@@ -23,7 +23,7 @@ from shared.platform.log import get_logger
 from shared.platform.masking import mask_phone
 from shared.rules.phones import PhoneError, PhoneKind, PhoneNumber, normalize_phone, phone_variants
 from shared.store.client import read
-from shared.store.customers import CLIENTS, PROFILES
+from shared.store.collections import CLIENTS, ORDERS, PHONE_INDEX, PROFILES, TICKETS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, DocumentSnapshot
@@ -31,9 +31,6 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 _E164 = re.compile(r"\+[1-9][0-9]{6,14}")
 
-PHONE_INDEX = "phone_index"
-TICKETS = "tickets"
-ORDERS = "orders"
 MAX_MATCHES = 5
 MAX_HISTORY = 100  # tickets or orders read per customer to find the latest one
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from shared.model.shop import ShopSettings
 from shared.platform.settings import get_settings
 from shared.store.client import read
+from shared.store.collections import SETTINGS, SHOP_SETTINGS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -30,10 +31,15 @@ def get_shop_settings(db: Client) -> ShopSettings:
         hit = _cache.get(key)
         if hit and now - hit[0] < ttl:
             return hit[1]
-    settings = ShopSettings.from_document(read(db.collection("settings").document("notifications")))
+    settings = read_shop_settings(db)
     with _lock:
         _cache[key] = (now, settings)
     return settings
+
+
+def read_shop_settings(db: Client) -> ShopSettings:
+    """``settings/notifications`` read now (no cache), parsed with defaults."""
+    return ShopSettings.from_document(read(db.collection(SETTINGS).document(SHOP_SETTINGS)))
 
 
 def clear_cache() -> None:

@@ -301,7 +301,7 @@ def test_one_failing_cart_never_stops_the_sweep_and_is_finished_by_a_later_one(
     assert doomed in queue.calls
     assert len(queue.calls) == len(set(queue.calls)) == 3
     claims = [s.to_dict() for s in db.collection("cart_reminders").stream()]
-    assert sorted(c["state"] for c in claims) == ["done"] * 3
+    assert sorted(c["claim"]["state"] for c in claims) == ["completed"] * 3
 
 
 def test_sms_reminder_due_in_quiet_hours_waits_for_the_morning(emulator_host: str) -> None:

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from devstack.fakes.client import FakeProvidersClient
-from shared.flows.inbound import inbound_doc_id
 from shared.model.enums import Provider
+from shared.model.ids import inbound_message_id
 from tests.integration.webhook_kit import (
     Webhooks,
     docs,
@@ -272,7 +272,7 @@ def _claim_doc(db: Any, customer_id: str, sid: str) -> Any:
         db.collection("conversations")
         .document(customer_id)
         .collection("messages")
-        .document(inbound_doc_id(Provider.TWILIO, sid))
+        .document(inbound_message_id(Provider.TWILIO.value, sid))
     )
 
 
@@ -284,11 +284,23 @@ def test_a_redelivery_while_the_first_is_being_handled_is_asked_to_retry(
     seed_profile(firestore_client, customer_id, phone)
     sid = new_sid()
     claim = _claim_doc(firestore_client, customer_id, sid)
-    claim.set({"claimedAt": datetime.now(UTC), "processedAt": None})  # another request has it
+    now = datetime.now(UTC)
+    claim.set(  # another request has it
+        {
+            "processedAt": None,
+            "claim": {
+                "state": "in_progress",
+                "owner": "another-request",
+                "attempt": 1,
+                "claimedAt": now,
+                "leaseExpiresAt": now + timedelta(seconds=60),
+            },
+        }
+    )
     response = webhooks.sms(phone, "STOP", sid=sid)
     assert response.status_code == 503
     assert docs(firestore_client, "consent_events") == []
-    claim.update({"claimedAt": datetime.now(UTC) - timedelta(minutes=5)})  # it died
+    claim.update({"claim.leaseExpiresAt": now - timedelta(minutes=4)})  # it died
     assert webhooks.sms(phone, "STOP", sid=sid).status_code == 200
     assert len(docs(firestore_client, "consent_events")) == 1
     assert claim.get().to_dict()["processedAt"] is not None

@@ -63,7 +63,7 @@ def _shape(collection: str, eq: tuple[str, ...] = (), rng: tuple[str, ...] = (),
 
 
 # The abandoned-cart sweep (issue 6): active carts due for a reminder, oldest first, paged with
-# ``field >= last`` (the emulator ignores cursors) under ``field <= cutoff``.
+# query cursors under ``field <= cutoff``.
 CART_SWEEP = (
     _shape("carts", ("status", "reminderStage"), ("updatedAt",), (("updatedAt", ASC),),
            "first reminder: reminderStage 0, idle since before the cutoff"),
@@ -71,8 +71,8 @@ CART_SWEEP = (
            "second reminder: reminderStage 1, first reminder before the cutoff"),
 )  # fmt: skip
 STUCK_CART_CLAIMS = (
-    _shape("cart_reminders", ("state",), ("leaseExpiresAt",), (("leaseExpiresAt", ASC),),
-           "claims whose lease expired"),
+    _shape("cart_reminders", ("claim.state",), ("claim.leaseExpiresAt",),
+           (("claim.leaseExpiresAt", ASC),), "claims whose lease expired"),
 )  # fmt: skip
 # The recovery report (issue 6): reminders sent in a date range, in creation order.
 RECOVERY_REPORT = (
@@ -95,9 +95,9 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     "shared/store/carts.py::where": (),
     # paginate(base, field): ordered pages of the sweep's base queries.
     "shared/store/carts.py::paginate": CART_SWEEP + RECOVERY_REPORT,
-    "shared/flows/carts/sweep.py::due_snapshots": CART_SWEEP,
-    "shared/flows/carts/sweep.py::stuck_claims": STUCK_CART_CLAIMS,
-    "shared/flows/carts/report.py::recovery_report": RECOVERY_REPORT,
+    "shared/store/carts.py::due_carts": CART_SWEEP,
+    "shared/store/carts.py::stuck_reminders": STUCK_CART_CLAIMS,
+    "shared/store/carts.py::reminders_created": RECOVERY_REPORT,
 }
 # Shapes that no scanned function builds yet but that are known to come (client apps,
 # planned code): their indexes are deployed now.

@@ -14,6 +14,7 @@ from typing import Any
 
 from shared.model.enums import Channel, Provider
 from shared.model.messages import Sender
+from shared.model.plan import provider_for
 from shared.platform.settings import Settings, get_settings
 from shared.rules.provider_errors import ProviderNotConfiguredError
 
@@ -39,13 +40,7 @@ class Senders:
 
     def provider_for(self, channel: Channel) -> Provider:
         """Who carries ``channel`` in this deployment (``WHATSAPP_PROVIDER`` for WhatsApp)."""
-        if channel is Channel.WHATSAPP:
-            return Provider.META if self.settings.whatsapp_provider == "meta" else Provider.TWILIO
-        return {
-            Channel.SMS: Provider.TWILIO,
-            Channel.EMAIL: Provider.SMTP,
-            Channel.PUSH: Provider.FCM,
-        }[channel]
+        return provider_for(channel, Provider(self.settings.whatsapp_provider))
 
     def is_configured(self, channel: Channel) -> bool:
         """Whether ``channel``'s provider has its variables (else: skip, never crash)."""

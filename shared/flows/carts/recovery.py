@@ -17,14 +17,15 @@ from typing import TYPE_CHECKING, Any
 
 from shared.model.change import DocumentChange
 from shared.model.enums import CartStatus, NotificationStatus, OrderStatus
+from shared.model.status import REACHED
 from shared.platform.clock import as_datetime
 from shared.platform.errors import TransientError
 from shared.platform.log import get_logger
 from shared.rules.cart_episodes import cart_status
-from shared.store.carts import CARTS, REMINDER_TYPES, where
+from shared.store import history
+from shared.store.carts import REMINDER_TYPES, active_carts_of, cart_ref
 from shared.store.client import ContendedError, compare_and_set
 from shared.store.discounts import Redemption, redeem
-from shared.store.history import HISTORY
 from shared.store.shop import get_shop_settings
 
 if TYPE_CHECKING:
@@ -34,11 +35,6 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 
-REACHED = {
-    NotificationStatus.SENT.value,
-    NotificationStatus.DELIVERED.value,
-    NotificationStatus.READ.value,
-}
 _WATCHED = ("cartId", "customerId", "discountCode")
 
 
@@ -75,9 +71,10 @@ def last_reminder_reaching(
     """When the latest reminder of this cart that reached the customer was sent, within
     ``window`` before ``at`` (``None``: no reminder counts)."""
     latest: datetime | None = None
-    for snap in where(db.collection(HISTORY), "cartId", "==", cart_id).stream():
+    for snap in history.of_cart(db, cart_id):
         doc = snap.to_dict() or {}
-        if doc.get("type") not in REMINDER_TYPES or doc.get("status") not in REACHED:
+        status = NotificationStatus(str(doc.get("status") or "unknown"))
+        if doc.get("type") not in REMINDER_TYPES or status not in REACHED:
             continue
         sent_at = as_datetime(doc.get("sentAt"))
         if sent_at is not None and at - window <= sent_at <= at:
@@ -89,10 +86,8 @@ def _attributed_cart(
     db: Client, customer_id: str, *, at: datetime, window: timedelta
 ) -> Snapshot | None:
     """The customer's active cart reminded most recently within the window, if any."""
-    query = where(db.collection(CARTS), "customerId", "==", customer_id)
-    query = where(query, "status", "==", CartStatus.ACTIVE.value)
     best: tuple[datetime, Snapshot] | None = None
-    for snap in query.limit(20).stream():
+    for snap in active_carts_of(db, customer_id):
         reminded = as_datetime((snap.to_dict() or {}).get("lastReminderAt"))
         if reminded is None or not at - window <= reminded <= at:
             continue
@@ -139,7 +134,7 @@ def recover_cart(change: DocumentChange, *, db: Client, now: datetime) -> Recove
     cart_id = _text(order.get("cartId"))
     snap: Snapshot | None = None
     if cart_id:
-        found = db.collection(CARTS).document(cart_id).get()
+        found = cart_ref(db, cart_id).get()
         snap = found if found.exists else None
     elif customer_id:
         snap = _attributed_cart(db, customer_id, at=at, window=window)

@@ -1,9 +1,9 @@
 """One cart reminder, exactly once: claim, discount code, cart stage, plan and outbox.
 
-The claim is ``cart_reminders/{cartId}_{episode}_{stage}``, created with ``create()``: of two
-sweeps finding the same cart, one creates it. Each later step is idempotent (deterministic
+The claim is ``cart_reminders/{cartId}_{episode}_{stage}`` (``shared.store.claims``): of two
+sweeps finding the same cart, one takes it. Each later step is idempotent (deterministic
 notification ids, the code kept in the claim), so a claim whose worker died is taken over
-once its lease expires and finished by whoever comes next; ``done`` claims are never redone.
+once its lease expires and finished by whoever comes next; completed claims are never redone.
 
 The cart's stage is recorded *before* the reminder is planned: delivery cancels a cart reminder
 whose cart is back at stage 0 (``shared.carts.episodes.abandoned_reason``).
@@ -21,16 +21,15 @@ from shared.adapters.tasks import TaskQueue
 from shared.flows.outbox import submit
 from shared.model.documents import CustomerContext
 from shared.model.enums import CartStatus, EventKey
-from shared.model.ids import reminder_event_id
+from shared.model.ids import cart_reminder_id, reminder_event_id
 from shared.model.shop import ShopSettings
-from shared.platform.clock import as_datetime
 from shared.platform.log import get_logger
 from shared.platform.settings import Settings
 from shared.rules.cart_episodes import cart_status, episode_of, reminder_stage
 from shared.rules.changes import CustomerEvent
 from shared.rules.planner import Source, plan_drafts
-from shared.store.carts import CART_REMINDERS, CARTS, Reads
-from shared.store.client import create_if_absent, read
+from shared.store import claims
+from shared.store.carts import Reads, cart_ref, reminder_ref
 from shared.store.customers import load_customer
 from shared.store.discounts import Offer, ensure_code
 
@@ -41,11 +40,6 @@ log = get_logger(__name__)
 
 LEASE = timedelta(minutes=10)
 STAGE_KEYS = {1: EventKey.CART_REMINDER_1, 2: EventKey.CART_REMINDER_2}
-CLAIMED, DONE, ABANDONED = "claimed", "done", "abandoned"
-
-
-def claim_id(cart_id: str, episode: str, stage: int) -> str:
-    return f"{cart_id}_{episode}_{stage}"
 
 
 def source_event_id(cart_id: str, episode: str, stage: int) -> str:
@@ -119,67 +113,59 @@ class Reminders:
     def remind(self, due: DueCart) -> Outcome:
         """Claim (cart, episode, stage) and see the reminder through, or say who has it."""
         episode = due.episode
-        ref = self.db.collection(CART_REMINDERS).document(claim_id(due.cart_id, episode, due.stage))
-        offer = self._new_offer() if due.stage == 2 else None
-        claim: dict[str, Any] = {
-            "cartId": due.cart_id,
-            "customerId": due.data.get("customerId"),
-            "episode": episode,
-            "stage": due.stage,
-            "state": CLAIMED,
-            "claimedAt": self.now,
-            "leaseExpiresAt": self.now + LEASE,
-            **(offer.claim_fields() if offer else {}),
-        }
-        if not create_if_absent(ref, claim):
-            existing = read(ref) or {}
-            self.reads.get()
-            state = existing.get("state")
-            if state == DONE:
-                self._restore_stage(due, episode)
-                return Outcome(due.cart_id, due.stage, "already_done")
-            lease_end = as_datetime(existing.get("leaseExpiresAt"))
-            if state == CLAIMED and (lease_end is None or lease_end > self.now):
-                return Outcome(due.cart_id, due.stage, "in_progress")
-            # An expired claim (its worker died), or one abandoned when the cart looked changed
-            # but that the sweep now finds due again: take it over and finish it.
-            offer = Offer.from_claim(existing) if due.stage == 2 else None
-            takeover: dict[str, Any] = {
-                "state": CLAIMED,
-                "claimedAt": self.now,
-                "leaseExpiresAt": self.now + LEASE,
-            }
-            if due.stage == 2 and offer is None:
-                offer = self._new_offer()
-                takeover.update(offer.claim_fields())
-            ref.update(takeover)
-            log.info("took over the expired reminder claim %s", ref.id)
-        return self.complete(due, episode, offer)
+        ref = reminder_ref(self.db, cart_reminder_id(due.cart_id, episode, due.stage))
+        fresh_offer = self._new_offer() if due.stage == 2 else None
+        try:
+            claim = claims.claim(
+                self.db,
+                ref,
+                now=self.now,
+                lease=LEASE,
+                create={
+                    "cartId": due.cart_id,
+                    "customerId": due.data.get("customerId"),
+                    "episode": episode,
+                    "stage": due.stage,
+                    **(fresh_offer.claim_fields() if fresh_offer else {}),
+                },
+            )
+        except claims.ClaimBusyError:
+            return Outcome(due.cart_id, due.stage, "in_progress")
+        if not claim.created:
+            self.reads.get()  # the claim document was there already, and read
+        if claim.outcome is claims.ClaimOutcome.COMPLETED:
+            self._restore_stage(due, episode)
+            return Outcome(due.cart_id, due.stage, "already_done")
+        if not claim.created:
+            # An expired claim (its worker died), or one given back when the cart looked
+            # changed but that the sweep now finds due again: take it over and finish it.
+            log.info("took over the reminder claim %s", ref.id)
+        return self.complete(due, episode, self._offer(due.stage, claim.doc, ref))
 
-    def resume(self, claim: Mapping[str, Any], claim_ref_id: str) -> Outcome:
+    def resume(self, claim_doc: Mapping[str, Any], claim_ref_id: str) -> Outcome:
         """Finish a claim whose worker died after claiming (found by the sweep's stuck query)."""
-        cart_id, episode, stage = str(claim["cartId"]), str(claim["episode"]), int(claim["stage"])
-        claim_ref = self.db.collection(CART_REMINDERS).document(claim_ref_id)
-        snap = self.db.collection(CARTS).document(cart_id).get()
+        cart_id, episode = str(claim_doc["cartId"]), str(claim_doc["episode"])
+        stage = int(claim_doc["stage"])
+        ref = reminder_ref(self.db, claim_ref_id)
+        snap = cart_ref(self.db, cart_id).get()
         self.reads.get()
         cart = snap.to_dict() if snap.exists else None
         if not still_wanted(cart, episode, stage):
-            claim_ref.update({"state": ABANDONED, "completedAt": self.now})
+            claims.release(ref, self.now)
             return Outcome(cart_id, stage, "cart_changed")
         assert cart is not None
-        claim_ref.update({"claimedAt": self.now, "leaseExpiresAt": self.now + LEASE})
-        offer = Offer.from_claim(claim) if stage == 2 else None
-        if stage == 2 and offer is None:
-            offer = self._new_offer()
-            claim_ref.update(offer.claim_fields())
+        try:
+            claim = claims.claim(self.db, ref, now=self.now, lease=LEASE)
+        except claims.ClaimBusyError:
+            return Outcome(cart_id, stage, "in_progress")
+        if not claim.taken:
+            return Outcome(cart_id, stage, "already_done")
         due = DueCart(cart_id, cart, stage, snap.update_time)
-        return self.complete(due, episode, offer)
+        return self.complete(due, episode, self._offer(stage, claim.doc, ref))
 
     def complete(self, due: DueCart, episode: str, offer: Offer | None) -> Outcome:
-        """Code, cart stage, plan, outbox, then the claim marked done. Idempotent."""
-        claim_ref = self.db.collection(CART_REMINDERS).document(
-            claim_id(due.cart_id, episode, due.stage)
-        )
+        """Code, cart stage, plan, outbox, then the claim completed. Idempotent."""
+        ref = reminder_ref(self.db, cart_reminder_id(due.cart_id, episode, due.stage))
         customer_id = due.data.get("customerId")
         if offer is not None:
             ensure_code(
@@ -191,7 +177,7 @@ class Reminders:
             )
         cart = self._record_stage(due, episode, offer)
         if cart is None:
-            claim_ref.update({"state": ABANDONED, "completedAt": self.now})
+            claims.release(ref, self.now)
             return Outcome(due.cart_id, due.stage, "cart_changed")
 
         customer = load_customer(self.db, cart)
@@ -212,13 +198,13 @@ class Reminders:
         results = submit(drafts, db=self.db, queue=self.queue, now=self.now)
         self.reads.get(sum(1 for r in results if not r.created))
         messages = {r.notification_id: r.status.value for r in results}
-        claim_ref.update(
+        claims.complete(
+            ref,
+            self.now,
             {
-                "state": DONE,
-                "completedAt": self.now,
                 "notificationIds": list(messages),
                 "statuses": dict(Counter(messages.values())),
-            }
+            },
         )
         log.info(
             "cart %s: reminder %d planned (%s)",
@@ -230,6 +216,16 @@ class Reminders:
         return Outcome(due.cart_id, due.stage, "reminded", messages)
 
     # -- helpers ------------------------------------------------------------------------------
+
+    def _offer(self, stage: int, claim_doc: Mapping[str, Any], ref: Any) -> Offer | None:
+        """The second reminder's discount: the one the claim holds, else a new one kept on it."""
+        if stage != 2:
+            return None
+        offer = Offer.from_claim(claim_doc)
+        if offer is None:
+            offer = self._new_offer()
+            ref.update(offer.claim_fields())
+        return offer
 
     def _new_offer(self) -> Offer:
         return Offer.new(
@@ -258,7 +254,7 @@ class Reminders:
 
         cart: Mapping[str, Any] | None = due.data
         update_time = due.update_time
-        ref = self.db.collection(CARTS).document(due.cart_id)
+        ref = cart_ref(self.db, due.cart_id)
         for _ in range(2):
             if not still_wanted(cart, episode, due.stage):
                 return None
@@ -282,4 +278,4 @@ class Reminders:
         so the next sweep moves on to the next stage instead of finding this one again."""
         if episode_of(due.data) == episode and reminder_stage(due.data) < due.stage:
             fields = {"reminderStage": due.stage, "reminderEpisode": episode}
-            self.db.collection(CARTS).document(due.cart_id).update(fields)
+            cart_ref(self.db, due.cart_id).update(fields)

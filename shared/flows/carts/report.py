@@ -12,21 +12,19 @@ push have no receipts, their rates are ``None`` rather than a misleading 0.
 from __future__ import annotations
 
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.model.enums import Channel, NotificationStatus
-from shared.store.carts import CARTS, ORDERS, REMINDER_TYPES, Reads, paginate, where
-from shared.store.history import HISTORY
+from shared.model.status import HANDED_OVER, REACHED
+from shared.store.carts import Reads, get_carts, get_orders, reminders_created
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
 
 S = NotificationStatus
-HANDED_OVER = {S.SENT, S.DELIVERED, S.READ, S.UNDELIVERED}
-REACHED = {S.SENT, S.DELIVERED, S.READ}
 DELIVERED = {S.DELIVERED, S.READ}
 WAITING = {S.PENDING, S.SCHEDULED, S.SENDING}
 DELIVERY_RECEIPTS = {Channel.SMS.value, Channel.WHATSAPP.value}
@@ -135,11 +133,15 @@ class Report:
         }
 
 
-def _get_all(db: Client, collection: str, ids: Sequence[str], reads: Reads) -> dict[str, Any]:
+def _get_all(
+    get: Callable[[Client, Sequence[str]], Iterable[Any]],
+    db: Client,
+    ids: Sequence[str],
+    reads: Reads,
+) -> dict[str, Any]:
     found: dict[str, Any] = {}
     for i in range(0, len(ids), GET_ALL_CHUNK):
-        refs = [db.collection(collection).document(x) for x in ids[i : i + GET_ALL_CHUNK]]
-        for snap in db.get_all(refs):
+        for snap in get(db, ids[i : i + GET_ALL_CHUNK]):
             reads.get()
             if snap.exists:
                 found[snap.id] = snap.to_dict() or {}
@@ -154,14 +156,11 @@ def _number(value: Any) -> float | None:
 def recovery_report(db: Client, start: datetime, end: datetime) -> Report:
     """Carts reminded and recovered, revenue, messages, cost and rates for ``[start, end)``."""
     reads = Reads()
-    query = where(db.collection(HISTORY), "type", "in", list(REMINDER_TYPES))
-    query = where(query, "createdAt", ">=", start)
-    query = where(query, "createdAt", "<", end)
     statuses: dict[str, Counter[str]] = defaultdict(Counter)
     costs: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     by_type: Counter[str] = Counter()
     reminded: set[str] = set()
-    for snap in paginate(query, "createdAt", page_size=500, reads=reads):
+    for snap in reminders_created(db, start, end, reads=reads):
         doc = snap.to_dict() or {}
         channel = str(doc.get("channel") or "unknown")
         status = NotificationStatus(str(doc.get("status") or "unknown"))
@@ -176,10 +175,10 @@ def recovery_report(db: Client, start: datetime, end: datetime) -> Report:
         if status in REACHED and isinstance(cart_id, str) and cart_id:
             reminded.add(cart_id)
 
-    carts = _get_all(db, CARTS, sorted(reminded), reads)
+    carts = _get_all(get_carts, db, sorted(reminded), reads)
     recovered = {cid: c for cid, c in carts.items() if c.get("recoveredOrderId")}
     order_ids = sorted({str(c["recoveredOrderId"]) for c in recovered.values()})
-    orders = _get_all(db, ORDERS, order_ids, reads)
+    orders = _get_all(get_orders, db, order_ids, reads)
     revenue: dict[str, float] = defaultdict(float)
     codes_used = 0
     for cart in recovered.values():

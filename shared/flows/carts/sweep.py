@@ -18,15 +18,15 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.tasks import TaskQueue
-from shared.flows.carts.reminders import CLAIMED, LEASE, DueCart, Outcome, Reminders
-from shared.model.enums import CartStatus
+from shared.flows.carts.reminders import LEASE, DueCart, Outcome, Reminders
 from shared.model.shop import ShopSettings
 from shared.platform.clock import utcnow
 from shared.platform.log import get_logger
 from shared.platform.settings import Settings, get_settings
 from shared.rules.cart_due import DueWindows, due_stage, due_windows
-from shared.store.carts import CART_REMINDERS, CARTS, Reads, paginate, where
-from shared.store.client import get_db, read
+from shared.store.carts import Reads, due_carts, stuck_reminders
+from shared.store.client import get_db
+from shared.store.shop import read_shop_settings
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -87,30 +87,21 @@ class SweepSummary:
 def load_shop(db: Client, reads: Reads) -> ShopSettings:
     """``settings/notifications`` read once per sweep (counted)."""
     reads.get()
-    return ShopSettings.from_document(read(db.collection("settings").document("notifications")))
+    return read_shop_settings(db)
 
 
 def due_snapshots(
     db: Client, stage: int, windows: DueWindows, *, reads: Reads, page_size: int
 ) -> Iterator[Snapshot]:
-    """Candidates for ``stage``: exactly the due carts (the index does the filtering)."""
-    query = where(db.collection(CARTS), "status", "==", CartStatus.ACTIVE.value)
-    if stage == 1:
-        query = where(query, "reminderStage", "==", 0)
-        query = where(query, "updatedAt", "<=", windows.first_idle_before)
-        return paginate(query, "updatedAt", page_size=page_size, reads=reads)
-    query = where(query, "reminderStage", "==", 1)
-    query = where(query, "lastReminderAt", "<=", windows.second_reminded_before)
-    return paginate(query, "lastReminderAt", page_size=page_size, reads=reads)
-
-
-def stuck_claims(db: Client, now: datetime, *, reads: Reads, limit: int) -> list[Snapshot]:
-    """Claims whose worker died before finishing (lease expired, not done)."""
-    query = where(db.collection(CART_REMINDERS), "state", "==", CLAIMED)
-    query = where(query, "leaseExpiresAt", "<=", now)
-    docs = list(query.order_by("leaseExpiresAt").limit(limit).stream())
-    reads.query(len(docs))
-    return docs
+    """Candidates for ``stage``: exactly the due carts."""
+    return due_carts(
+        db,
+        stage,
+        idle_before=windows.first_idle_before,
+        reminded_before=windows.second_reminded_before,
+        reads=reads,
+        page_size=page_size,
+    )
 
 
 def _failure(cart_id: str, stage: int, exc: Exception) -> dict[str, Any]:
@@ -138,7 +129,7 @@ def run_sweep(
     windows = due_windows(shop, now)
     reminders = Reminders(db, queue, settings or get_settings(), shop, now, reads)
 
-    for snap in stuck_claims(db, now, reads=reads, limit=100):
+    for snap in stuck_reminders(db, now, reads=reads, limit=100):
         claim = snap.to_dict() or {}
         try:
             outcome = reminders.resume(claim, snap.id)

@@ -15,7 +15,7 @@ from shared.model.change import DocumentChange
 from shared.platform.errors import TransientError
 from shared.platform.log import get_logger
 from shared.rules.cart_episodes import upkeep
-from shared.store.carts import CARTS, cancel_waiting_reminders
+from shared.store.carts import cancel_waiting_reminders, cart_ref
 from shared.store.client import ContendedError, compare_and_set
 
 if TYPE_CHECKING:
@@ -45,7 +45,7 @@ def keep_cart(change: DocumentChange, *, db: Client, now: datetime) -> dict[str,
             return {**decision.updates, **dict.fromkeys(decision.deletes, DELETE_FIELD)}
 
         try:
-            ref = db.collection(CARTS).document(change.document_id)
+            ref = cart_ref(db, change.document_id)
             fields = compare_and_set(ref, decide).fields
         except ContendedError as exc:
             raise CartChangedError(f"{change.path} kept changing: {exc}") from exc

@@ -9,11 +9,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from shared.flows.statuses import is_permanent_failure, merged, orphan_id, status_fields
 from shared.model.enums import NotificationStatus as S
 from shared.model.enums import Provider
 from shared.model.inbound import StatusUpdate
 from shared.model.status import RANK
+from shared.rules.status_update import is_permanent_failure, merged, orphan_id, status_fields
 
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)
 EARLIER = datetime(2026, 3, 3, 9, 0, tzinfo=UTC)

@@ -1,0 +1,141 @@
+"""Consent from inbound messages: STOP / START keywords, and Meta's marketing preferences.
+
+A keyword switches that channel (``notificationPreferences``; on the client record for a
+walk-in without a profile; nowhere for a stranger), writes ``consent_events`` and confirms,
+unless Twilio's Advanced Opt-Out already confirmed it. Meta's ``user_preferences`` (marketing
+stop / resume) set ``marketingEnabled``, without a reply: WhatsApp confirms the choice in its
+own interface, and the conversation window may be closed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from shared.flows.inbound_context import Context, InboundOutcome
+from shared.model.enums import Channel, Provider
+from shared.model.ids import consent_event_id
+from shared.model.inbound import PreferenceUpdate
+from shared.model.record import NotificationRecord
+from shared.platform.log import get_logger
+from shared.platform.masking import mask_phone
+from shared.platform.settings import Settings
+from shared.rules import replies
+from shared.rules.keywords import Intent
+from shared.rules.replies import ReplyType
+from shared.store import claims, customers
+from shared.store import consent as consent_store
+from shared.store.lookup import Customer, find_customer, normalize_sender
+
+if TYPE_CHECKING:
+    from google.cloud.firestore import Client
+
+log = get_logger(__name__)
+
+LEASE = timedelta(seconds=60)
+_SWITCH = {Channel.SMS: "smsEnabled", Channel.WHATSAPP: "whatsappEnabled"}
+MARKETING_CATEGORIES = frozenset({"marketing_messages", "marketing"})
+MARKETING_STOP = frozenset({"stop"})
+MARKETING_RESUME = frozenset({"resume", "signup"})
+
+
+def set_preference(db: Client, customer: Customer, switch: str, enabled: bool) -> None:
+    """On the profile; on the client record for a walk-in without one; nowhere for a stranger."""
+    if customer.customer_id and customer.profile is not None:
+        customers.set_preferences(db, customer.customer_id, {switch: enabled})
+    elif customer.client is not None and customer.client.id:
+        customers.set_client_preferences(db, customer.client.id, {switch: enabled})
+
+
+def keyword_consent(
+    ctx: Context, intent: Intent, keyword: str | None
+) -> tuple[str, list[NotificationRecord]]:
+    """STOP / START: switch the channel, record the consent change, confirm."""
+    message, customer = ctx.message, ctx.customer
+    enabled = intent is Intent.OPT_IN
+    switch = _SWITCH.get(message.channel)
+    if switch is not None:
+        set_preference(ctx.db, customer, switch, enabled)
+    _record_event(ctx, intent, keyword)
+    if message.opt_out_type:  # Twilio's Advanced Opt-Out already confirmed it
+        return intent.value, []
+    texts = replies.opt_in_text if enabled else replies.opt_out_text
+    body = texts(ctx.language, message.channel, ctx.shop.shop_name)
+    kind = ReplyType.OPT_IN if enabled else ReplyType.OPT_OUT
+    return intent.value, [ctx.reply(kind, body)]
+
+
+def _record_event(ctx: Context, intent: Intent, keyword: str | None) -> bool:
+    customer = ctx.customer
+    return consent_store.record_event(
+        ctx.db,
+        consent_event_id("inbound", ctx.key, intent.value),
+        {
+            "customerId": customer.customer_id,
+            "clientId": customer.client.id if customer.client else None,
+            "phone": customer.phone.e164,
+            "channel": ctx.message.channel.value,
+            "source": ctx.message.provider.value,
+            "keyword": keyword,
+            "action": intent.value,
+            "scope": "channel",
+            "providerMessageId": ctx.message.message_id,
+            "at": ctx.now,
+        },
+    )
+
+
+def handle_preference(
+    db: Client, preference: PreferenceUpdate, *, settings: Settings, now: datetime
+) -> InboundOutcome:
+    """Meta ``user_preferences``: marketing stop / resume sets ``marketingEnabled`` (once)."""
+    if preference.category not in MARKETING_CATEGORIES:
+        log.info("ignored a user preference of category %r", preference.category)
+        return InboundOutcome(preference.wa_id, "ignored")
+    if preference.value in MARKETING_STOP:
+        enabled = False
+    elif preference.value in MARKETING_RESUME:
+        enabled = True
+    else:
+        log.info("ignored a marketing preference %r", preference.value)
+        return InboundOutcome(preference.wa_id, "ignored")
+    phone = normalize_sender(preference.wa_id, settings.default_country)
+    if phone is None:
+        return InboundOutcome(preference.wa_id, "not_a_phone")
+    customer = find_customer(db, phone, now=now)
+    stamp = preference.at.isoformat() if preference.at else ""
+    event_id = consent_event_id(
+        "meta_preference", phone.e164, preference.category, preference.value, stamp
+    )
+    ref = consent_store.event_ref(db, event_id)
+    action = "opt_in" if enabled else "opt_out"
+    claim = claims.claim(
+        db,
+        ref,
+        now=now,
+        lease=LEASE,
+        create={
+            "customerId": customer.customer_id,
+            "clientId": customer.client.id if customer.client else None,
+            "phone": phone.e164,
+            "channel": Channel.WHATSAPP.value,
+            "source": Provider.META.value,
+            "keyword": preference.value,
+            "action": action,
+            "scope": "marketing",
+            "detail": preference.detail,
+            "reportedAt": preference.at,
+            "at": now,
+            "processedAt": None,
+        },
+    )
+    if not claim.taken:
+        return InboundOutcome(preference.wa_id, "duplicate", customer.customer_id)
+    try:
+        set_preference(db, customer, "marketingEnabled", enabled)
+    except Exception:
+        claims.release(ref, now)
+        raise
+    claims.complete(ref, now, {"processedAt": now})
+    log.info("marketing %s for %s", action, mask_phone(phone.e164), extra={"known": customer.known})
+    return InboundOutcome(preference.wa_id, f"marketing_{action}", customer.customer_id)

@@ -1,0 +1,28 @@
+"""Every Firestore collection the project reads or writes, named once.
+
+Nothing outside ``shared.store`` names a collection: flows call the store's functions.
+"""
+
+from __future__ import annotations
+
+PROFILES = "customer_profiles"
+CLIENTS = "clients"
+TICKETS = "tickets"
+ORDERS = "orders"
+CARTS = "carts"
+CAMPAIGNS = "campaigns"
+HISTORY = "notification_history"
+CONVERSATIONS = "conversations"
+MESSAGES = "messages"  # conversations/{key}/messages/{id}
+INBOX = "inbox"
+CONSENT_EVENTS = "consent_events"
+PHONE_INDEX = "phone_index"
+ORPHANS = "provider_status_orphans"
+CART_REMINDERS = "cart_reminders"
+DISCOUNT_CODES = "discount_codes"
+DISCOUNT_REDEMPTIONS = "discount_redemptions"
+SETTINGS = "settings"
+SHOP_SETTINGS = "notifications"  # settings/notifications
+
+# A notification's reference field -> the collection of the document it is about.
+SOURCES: dict[str, str] = {"ticketId": TICKETS, "orderId": ORDERS, "cartId": CARTS}
