@@ -13,6 +13,7 @@ from functions.boundary.errors import (
     CredentialsInvalidError,
     CredentialsMissingError,
     ForbiddenError,
+    NotConfiguredError,
 )
 from functions.boundary.http import RawRequest, Response, json_response, parse_json_object
 from functions.boundary.runtime import Deps
@@ -42,6 +43,8 @@ def authorize(raw: RawRequest, settings: Settings) -> None:
         raise CredentialsInvalidError(str(exc)) from exc
     except oidc.ForbiddenCallerError as exc:
         raise ForbiddenError(str(exc)) from exc
+    except oidc.NotConfiguredCallerError as exc:
+        raise NotConfiguredError(str(exc)) from exc
 
 
 def _retry_count(raw: RawRequest) -> int | None:

@@ -6,8 +6,18 @@ so that a function deployed public by mistake still refuses strangers: when
 ``INTERNAL_AUDIENCE`` is set, a request must carry a Google-signed OIDC ID token
 (``Authorization: Bearer ...``) whose ``aud`` is that audience, whose ``iss`` is Google, and whose
 verified ``email`` is one of ``INTERNAL_INVOKERS`` (the service account Cloud Tasks and Cloud
-Scheduler sign as). When ``INTERNAL_AUDIENCE`` is not set (the local stack), every caller is
-accepted and a debug line says so.
+Scheduler sign as).
+
+Fail closed: deployed (``K_SERVICE`` set, as on Cloud Run and Cloud Functions gen2) without
+``INTERNAL_AUDIENCE``, every request is refused (``NotConfiguredCallerError``, 403) and the
+misconfiguration is logged at ERROR once per instance. Only outside Cloud Run (the local stack,
+the emulators) does a missing audience mean "not checked", which is logged at WARNING once.
+
+A token is length-capped and its header read defensively before any verification: a malformed
+token (garbage, deeply nested JSON, a header that is not an object) is a 401, never a crash. A
+token naming a key id the cached certificates do not have triggers a refetch at most once per
+``REFRESH_INTERVAL`` (so unknown ``kid``s cannot make every request hit Google), and fetching
+happens outside the cache's lock.
 
 Status codes (``CallerAuthError.status``): 401 when the request does not prove who it is
 (no header, not a bearer token, bad signature, expired, wrong issuer or audience: the token was
@@ -40,6 +50,9 @@ log = get_logger(__name__)
 GOOGLE_OAUTH2_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
 GOOGLE_ISSUERS = frozenset({"accounts.google.com", "https://accounts.google.com"})
 CLOCK_SKEW_SECONDS = 10
+MAX_TOKEN_CHARS = 4096  # a Google ID token is about 1 KB
+REFRESH_INTERVAL = 60.0  # seconds between two refetches forced by an unknown key id
+_warned = threading.Event()
 
 _jwt_decode: Callable[..., Mapping[str, Any]] = jwt.decode  # the library is untyped
 
@@ -73,6 +86,12 @@ class ForbiddenCallerError(CallerAuthError):
     status = 403
 
 
+class NotConfiguredCallerError(CallerAuthError):
+    """Deployed without ``INTERNAL_AUDIENCE``: nobody can be verified, so nobody is let in (403)."""
+
+    status = 403
+
+
 class VerifierUnavailableError(CallerAuthError):
     """Google's certificates could not be fetched: nothing is known about the caller yet (503)."""
 
@@ -93,15 +112,27 @@ def verify_internal_caller(
     """
     audience = settings.internal_audience
     if not audience:
-        log.debug("internal caller not verified: INTERNAL_AUDIENCE is not set")
+        if settings.deployed:
+            if not _warned.is_set():
+                _warned.set()
+                log.error(
+                    "INTERNAL_AUDIENCE is not set on a deployed function: every internal "
+                    "request is refused until it is"
+                )
+            raise NotConfiguredCallerError("INTERNAL_AUDIENCE is not set: internal calls refused")
+        if not _warned.is_set():
+            _warned.set()
+            log.warning("internal callers are not verified: INTERNAL_AUDIENCE is not set")
         return
     token = _bearer_token(authorization_header)
+    if len(token) > MAX_TOKEN_CHARS or token.count(".") != 2:
+        raise InvalidTokenError("token refused: not a JWT")
     verify = verifier or default_verifier()
     try:
         claims = verify(token, audience)
     except google_auth_exceptions.TransportError as exc:
         raise VerifierUnavailableError(f"cannot verify the caller now: {exc}") from exc
-    except (ValueError, google_auth_exceptions.GoogleAuthError) as exc:
+    except (ValueError, RecursionError, google_auth_exceptions.GoogleAuthError) as exc:
         # The library's message names the failed check (expired, audience, signature), never
         # the token itself.
         raise InvalidTokenError(f"token refused: {exc}") from exc
@@ -150,7 +181,7 @@ def _unverified_key_id(token: str) -> str | None:
     header = token.split(".", 1)[0]
     try:
         decoded = json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))
-    except ValueError:
+    except (ValueError, RecursionError):  # garbage, or JSON nested deep enough to recurse
         return None
     kid = decoded.get("kid") if isinstance(decoded, dict) else None
     return kid if isinstance(kid, str) else None
@@ -177,15 +208,36 @@ class CachedGoogleCerts:
         self._lock = threading.Lock()
         self._certs: Mapping[str, str] = {}
         self._fetched_at: float | None = None
+        self._forced_at: float | None = None  # the last refetch an unknown key id asked for
 
     def __call__(self, refresh: bool = False) -> Mapping[str, str]:
+        """The certificates; ``refresh`` asks for a refetch, granted once per
+        ``REFRESH_INTERVAL``. The fetch runs outside the lock: readers keep the cached set."""
         with self._lock:
             now = self._clock()
-            stale = self._fetched_at is None or now - self._fetched_at > self._ttl
-            if refresh or stale:
+            age = None if self._fetched_at is None else now - self._fetched_at
+            forced = refresh and (
+                self._forced_at is None or now - self._forced_at > REFRESH_INTERVAL
+            )
+            due = age is None or age > self._ttl or forced
+            if not due:
+                return self._certs
+            if not self._certs:  # the first fetch: every caller needs it, so all wait for it
                 self._certs = self._fetch()
                 self._fetched_at = now
-            return self._certs
+                return self._certs
+            self._fetched_at = now  # one refetch at a time; the others use what is cached
+            if forced:
+                self._forced_at = now
+            cached = self._certs
+        try:
+            fresh = self._fetch()
+        except VerifierUnavailableError as exc:
+            log.warning("could not refresh Google's certificates, keeping the cached ones: %s", exc)
+            return cached
+        with self._lock:
+            self._certs = fresh
+            return fresh
 
     def _fetch(self) -> Mapping[str, str]:
         if self._request is None:

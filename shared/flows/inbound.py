@@ -65,6 +65,7 @@ def _message_data(message: InboundMessage, customer: Customer, now: datetime) ->
         "details": dict(message.details),
         "customerId": customer.customer_id,
         "clientId": customer.client.id if customer.client else None,
+        "ambiguousContacts": list(customer.ambiguous),
         "sentAt": message.at,
         "receivedAt": now,
         "processedAt": None,

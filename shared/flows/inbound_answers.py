@@ -88,5 +88,6 @@ def _to_inbox(ctx: Context) -> None:
             "status": "open",
             "conversationId": customer.conversation_id,
             "messagePath": ctx.ref.path,
+            "ambiguousContacts": list(customer.ambiguous),
         },
     )

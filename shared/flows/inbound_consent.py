@@ -25,7 +25,7 @@ from shared.rules.keywords import Intent
 from shared.rules.replies import ReplyType
 from shared.store import claims, customers
 from shared.store import consent as consent_store
-from shared.store.lookup import Customer, find_customer, normalize_sender
+from shared.store.lookup import Customer, Holders, find_customer, holders, normalize_sender
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -47,6 +47,18 @@ def set_preference(db: Client, customer: Customer, switch: str, enabled: bool) -
         customers.set_client_preferences(db, customer.client.id, {switch: enabled})
 
 
+def opt_out_everywhere(db: Client, customer: Customer, switch: str) -> Holders:
+    """A STOP is the number's: every profile and client record holding it is switched off,
+    whoever the message was attributed to (an account claiming the number cannot keep the
+    real owner receiving what they refused)."""
+    found = holders(db, customer.phone, customer)
+    for customer_id in found.profile_ids:
+        customers.set_preferences(db, customer_id, {switch: False})
+    for client_id in found.client_ids:
+        customers.set_client_preferences(db, client_id, {switch: False})
+    return found
+
+
 def keyword_consent(
     ctx: Context, intent: Intent, keyword: str | None
 ) -> tuple[str, list[NotificationRecord]]:
@@ -54,8 +66,10 @@ def keyword_consent(
     message, customer = ctx.message, ctx.customer
     enabled = intent is Intent.OPT_IN
     switch = _SWITCH.get(message.channel)
-    if switch is not None:
-        set_preference(ctx.db, customer, switch, enabled)
+    if switch is not None and enabled:
+        set_preference(ctx.db, customer, switch, True)
+    elif switch is not None:
+        opt_out_everywhere(ctx.db, customer, switch)
     _record_event(ctx, intent, keyword)
     if message.opt_out_type:  # Twilio's Advanced Opt-Out already confirmed it
         return intent.value, []

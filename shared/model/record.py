@@ -71,6 +71,7 @@ class NotificationRecord:
     fallback_of: str | None = None
     urgent: bool = False
     purpose: Purpose | None = None  # None: derived from the type
+    profile_at_plan: bool = False  # the customer had a profile when this was planned
     # Kept by the system once the record exists:
     attempts: int = 0
     provider_message_id: str | None = None
@@ -121,6 +122,8 @@ class NotificationRecord:
             "metadata": {"template": self.template, **dict(self.metadata)},
             "urgent": self.urgent,
         }
+        if self.profile_at_plan:
+            doc["profileAtPlan"] = True
         doc.update({k: v for k, v in self.refs.items() if v})
         if self.body is not None:
             doc["body"] = self.body
@@ -174,6 +177,7 @@ class NotificationRecord:
             fallback_provider=_enum(Provider, doc.get("fallbackProvider")),
             fallback_of=_text(doc.get("fallbackOf")),
             urgent=doc.get("urgent") is True,
+            profile_at_plan=doc.get("profileAtPlan") is True,
             purpose=Purpose(purpose) if purpose in {p.value for p in Purpose} else None,
             attempts=attempts
             if isinstance(attempts, int) and not isinstance(attempts, bool)

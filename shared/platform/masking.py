@@ -11,6 +11,16 @@ import re
 _COUNTRY_CODES = ("254", "33")  # longest first; others fall back to a generic split
 _PHONE_IN_TEXT = re.compile(r"(?<![\w*])(?:whatsapp:)?\+?\d[\d .()\-]{7,}\d(?!\w)")
 _EMAIL_IN_TEXT = re.compile(r"[\w.+\-]+@[\w\-]+(?:\.[\w\-]+)+")
+# The same, URL-encoded (a query string, a form body in an error message): %2B is "+", %40 "@".
+_ENCODED_PHONE = re.compile(r"(?:whatsapp%3A)?%2B(\d(?:[\d.\-]|%20){6,}\d)", re.IGNORECASE)
+_ENCODED_EMAIL = re.compile(r"[\w.\-%]+%40[\w\-]+(?:\.[\w\-]+)+", re.IGNORECASE)
+# Digit runs that are not phone numbers: dates, times, IPv4 addresses, SMTP status codes.
+_NOT_A_PHONE = (
+    re.compile(r"\d{4}-\d{2}-\d{2}"),  # 2026-12-01
+    re.compile(r"^\d{1,3}(?:\.\d{1,3}){3}$"),  # 192.168.100.200
+    re.compile(r"(?:^|\s)[245]\.\d{1,3}\.\d{1,3}(?:\s|$)"),  # 550 5.1.1
+)
+MIN_PHONE_DIGITS = 8
 
 
 def mask_phone(phone: str | None) -> str:
@@ -53,7 +63,19 @@ def mask_body(body: str | None) -> str:
     return f"<{len(body)} chars>"
 
 
+def _phone_or_not(candidate: str) -> str:
+    digits = sum(ch.isdigit() for ch in candidate)
+    if digits < MIN_PHONE_DIGITS or any(p.search(candidate) for p in _NOT_A_PHONE):
+        return candidate
+    return mask_phone(candidate)
+
+
 def scrub(text: str) -> str:
-    """Mask every phone-number-like and email-like run inside free text."""
+    """Mask every phone-number-like and email-like run inside free text (URL-encoded too);
+    dates, times, IP addresses and SMTP codes stay readable."""
+    text = _ENCODED_EMAIL.sub(lambda m: mask_email(m.group(0).replace("%40", "@")), text)
+    text = _ENCODED_PHONE.sub(
+        lambda m: mask_phone("+" + re.sub(r"%20|[.\-]", "", m.group(1))), text
+    )
     text = _EMAIL_IN_TEXT.sub(lambda m: mask_email(m.group(0)), text)
-    return _PHONE_IN_TEXT.sub(lambda m: mask_phone(m.group(0)), text)
+    return _PHONE_IN_TEXT.sub(lambda m: _phone_or_not(m.group(0)), text)

@@ -142,6 +142,7 @@ class Settings:
     fcm_api_base_url: str | None = None
     internal_audience: str | None = None
     internal_invokers: tuple[str, ...] = ()
+    service_name: str | None = None  # K_SERVICE: set by Cloud Run / Cloud Functions gen2
     delivery_lease_seconds: int = 120
     shop_settings_cache_seconds: float = 5.0
     provider_timeout: float = 10.0  # seconds an adapter waits for a provider's answer
@@ -170,6 +171,7 @@ class Settings:
             fcm_api_base_url=_get(e, "FCM_API_BASE_URL"),
             internal_audience=_get(e, "INTERNAL_AUDIENCE"),
             internal_invokers=tuple(s.strip() for s in invokers.split(",") if s.strip()),
+            service_name=_get(e, "K_SERVICE"),
             provider_timeout=_float(e, "PROVIDER_TIMEOUT_SECONDS", 10.0),
             delivery_lease_seconds=_int(e, "DELIVERY_LEASE_SECONDS", 120),
             shop_settings_cache_seconds=_float(e, "SHOP_SETTINGS_CACHE_SECONDS", 5.0),
@@ -206,6 +208,12 @@ class Settings:
                 emulator_host=_get(e, "CLOUD_TASKS_EMULATOR_HOST"),
             ),
         )
+
+    @property
+    def deployed(self) -> bool:
+        """Running on Cloud Run / Cloud Functions gen2 (``K_SERVICE`` is set there, never by
+        the local stack): security checks that are optional locally are mandatory then."""
+        return bool(self.service_name)
 
     def secret_values(self) -> tuple[str, ...]:
         """Every secret this deployment holds: what logs must never print (one list)."""

@@ -128,6 +128,8 @@ def verdict(
         reason = rule[1](facts.source)
         if reason:
             return Check(cancel=True, reason=reason)
+    if record.profile_at_plan and facts.profile is None:
+        return Check(cancel=True, reason="customer_deleted")  # they left since the plan
     if not record.is_reply:
         reason = _opted_out(record, facts)
         if reason:

@@ -127,6 +127,7 @@ def plan_drafts(
                 provider=message.provider,
                 to=message.to,
                 customer_id=customer.customer_id,
+                profile_at_plan=customer.profile is not None,
                 refs=refs,
                 status=NotificationStatus(message.status),
                 status_reason=message.reason,

@@ -1,7 +1,9 @@
 """The data a template is rendered with: picked from the document, the customer and the shop.
 
 Pure. Only plain values (str, numbers, datetimes, lists of maps) so the snapshot can be stored
-in the history document and rendered again identically at delivery.
+in the history document and rendered again identically at delivery. Every copied text is capped
+(``MAX_TEXT``): a document field written near Firestore's 1 MiB limit must never make the
+history document too large to store (nothing a template shows needs more).
 """
 
 from __future__ import annotations
@@ -13,6 +15,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from shared.model.documents import ClientRecord, CustomerProfile
 from shared.model.enums import EventKey
 from shared.model.shop import ShopSettings
+
+MAX_TEXT = 500  # characters of any one copied text (names, devices, URLs, codes)
+MAX_ITEMS = 20
 
 _PASSTHROUGH = (
     "device",
@@ -27,10 +32,20 @@ _PASSTHROUGH = (
 )
 
 
+def capped_text(value: str) -> str:
+    """``value`` cut to ``MAX_TEXT`` characters."""
+    return value if len(value) <= MAX_TEXT else value[: MAX_TEXT - 1] + "…"
+
+
+def capped(value: Any) -> Any:
+    """A text cut to ``MAX_TEXT`` characters; other types as they are."""
+    return capped_text(value) if isinstance(value, str) else value
+
+
 def _first_text(*values: Any) -> str | None:
     for value in values:
         if isinstance(value, str) and value.strip():
-            return value.strip()
+            return capped_text(value.strip())
     return None
 
 
@@ -38,7 +53,7 @@ def _items(raw: Any) -> list[dict[str, Any]]:
     if not isinstance(raw, list):
         return []
     items: list[dict[str, Any]] = []
-    for item in raw[:20]:
+    for item in raw[:MAX_ITEMS]:
         if not isinstance(item, Mapping):
             continue
         name = _first_text(item.get("name"), item.get("sku")) or "?"
@@ -77,11 +92,11 @@ def build_render_data(
         data[id_field] = document_id
     for field in _PASSTHROUGH:
         value = source.get(field)
-        if value is not None and value != "":
-            data[field] = value
+        if value is not None and value != "" and not isinstance(value, Mapping | list):
+            data[field] = capped(value)
     if kind == "cart":
         data["cartItems"] = _items(source.get("items"))
-        if source.get("total") is not None:
+        if isinstance(source.get("total"), int | float):
             data["cartTotal"] = source.get("total")
     return data
 

@@ -17,6 +17,7 @@ MESSAGES = "messages"  # conversations/{key}/messages/{id}
 INBOX = "inbox"
 CONSENT_EVENTS = "consent_events"
 PHONE_INDEX = "phone_index"
+CONTACT_CONFLICTS = "contact_conflicts"  # one number on several customers: for staff to sort
 ORPHANS = "provider_status_orphans"
 CART_REMINDERS = "cart_reminders"
 DISCOUNT_CODES = "discount_codes"

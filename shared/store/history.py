@@ -8,6 +8,7 @@ where records live and how to find them without a scan (single-field and composi
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -35,10 +36,29 @@ def get(db: Client, notification_id: str) -> NotificationRecord | None:
 def create(
     db: Client, record: NotificationRecord, now: datetime
 ) -> tuple[bool, NotificationStatus]:
-    """Create the record's document once: (created by this call?, its status now)."""
+    """Create the record's document once: (created by this call?, its status now).
+
+    A document Firestore refuses as too large (its 1 MiB entity limit) is never lost without a
+    trace: the record is stored ``skipped`` with ``statusReason`` ``document_too_large`` and
+    without the snapshot that made it too large.
+    """
+    from google.api_core.exceptions import InvalidArgument  # noqa: PLC0415
+
     target = ref(db, record.notification_id)
     doc = record.to_document(now)
-    if create_if_absent(target, doc):
+    try:
+        created = create_if_absent(target, doc)
+    except InvalidArgument as exc:
+        doc = replace(
+            record,
+            status=NotificationStatus.SKIPPED,
+            status_reason="document_too_large",
+            status_detail=f"the message's data could not be stored: {str(exc)[:200]}",
+            data={},
+            body=None,
+        ).to_document(now)
+        created = create_if_absent(target, doc)
+    if created:
         return True, NotificationStatus(doc["status"])
     existing = read(target) or {}
     return False, NotificationStatus(str(existing.get("status", "unknown")))

@@ -1,16 +1,25 @@
 """Reads an inbound message needs: who wrote (by phone, without a scan) and their latest news.
 
-The customer behind a phone number: ``phone_index/{E164}`` first (one read), else an ``in``
-query on ``customer_profiles.phoneNumber`` with the ways people type that number
-(``phone_variants``), else the same on ``clients.phone`` (a walk-in, or a client whose profile
-links it with ``clientId``). A profile found by query is written to ``phone_index`` so the next
-message costs one read.
+The customer behind a phone number: ``phone_index/{E164}`` first (one read), else ``in``
+queries on ``customer_profiles.phoneNumber`` and ``clients.phone`` with the ways people type
+that number (``phone_variants``):
+
+- one profile (with or without its own linked client record), or one client record alone (a
+  walk-in, with the profile that links it by ``clientId`` if any): that customer. A profile found
+  so is remembered in ``phone_index`` with ``create()``: a query match never overwrites an entry
+  that exists;
+- anything else (two profiles, or a profile beside a client record it does not link): the
+  number is **ambiguous**. Nobody is chosen silently: the conflict is recorded in
+  ``contact_conflicts/{E164}`` for staff, the message is handled as from the shop's own client
+  record when there is exactly one (a walk-in is never shadowed by a profile claiming their
+  number), else as from an unknown number. ``holders`` finds every record of a number, so that
+  an opt-out reaches them all.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,8 +31,15 @@ from shared.platform.clock import as_datetime
 from shared.platform.log import get_logger
 from shared.platform.masking import mask_phone
 from shared.rules.phones import PhoneError, PhoneKind, PhoneNumber, normalize_phone, phone_variants
-from shared.store.client import read
-from shared.store.collections import CLIENTS, ORDERS, PHONE_INDEX, PROFILES, TICKETS
+from shared.store.client import create_if_absent, read
+from shared.store.collections import (
+    CLIENTS,
+    CONTACT_CONFLICTS,
+    ORDERS,
+    PHONE_INDEX,
+    PROFILES,
+    TICKETS,
+)
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, DocumentSnapshot
@@ -46,6 +62,7 @@ class Customer:
     customer_id: str | None = None
     profile: CustomerProfile | None = None
     client: ClientRecord | None = None
+    ambiguous: tuple[str, ...] = ()  # the records that share the number, when none was chosen
 
     @property
     def known(self) -> bool:
@@ -112,31 +129,47 @@ def _region_of(e164: str) -> str | None:
     return None if region == phonenumbers.UNKNOWN_REGION else region
 
 
-def _first_match(snapshots: Iterable[DocumentSnapshot[Any]]) -> DocumentSnapshot[Any] | None:
-    """The match with the smallest id (deterministic when a number is on several records)."""
-    found = sorted((s for s in snapshots if s.exists), key=lambda s: s.id)
-    if len(found) > 1:
-        log.warning("%d records share one phone number; using %s", len(found), found[0].id)
-    return found[0] if found else None
-
-
-def _by_phone(db: Client, collection: str, field: str, variants: Sequence[str]) -> Any:
+def _matches(db: Client, collection: str, field: str, variants: Sequence[str]) -> list[Any]:
     from google.cloud.firestore import FieldFilter  # noqa: PLC0415 - heavy, first use only
 
     query = db.collection(collection).where(filter=FieldFilter(field, "in", list(variants)))
-    return _first_match(query.limit(MAX_MATCHES).stream())
+    return sorted((s for s in query.limit(MAX_MATCHES).stream() if s.exists), key=lambda s: s.id)
 
 
 def _profile_of_client(db: Client, client_id: str) -> Any:
     from google.cloud.firestore import FieldFilter  # noqa: PLC0415
 
     query = db.collection(PROFILES).where(filter=FieldFilter("clientId", "==", client_id))
-    return _first_match(query.limit(MAX_MATCHES).stream())
+    found = [s for s in query.limit(2).stream() if s.exists]
+    return found[0] if len(found) == 1 else None
 
 
 def _remember(db: Client, phone: PhoneNumber, customer_id: str, now: datetime) -> None:
-    db.collection(PHONE_INDEX).document(phone.e164).set(
-        {"customerId": customer_id, "updatedAt": now, "source": "inbound"}, merge=True
+    """Index the number to this customer, unless it is indexed already (never overwritten)."""
+    create_if_absent(
+        db.collection(PHONE_INDEX).document(phone.e164),
+        {"customerId": customer_id, "updatedAt": now, "source": "inbound"},
+    )
+
+
+def _record_conflict(
+    db: Client, phone: PhoneNumber, profiles: Sequence[str], clients: Sequence[str], now: datetime
+) -> None:
+    log.warning(
+        "%s is on %d profiles and %d client records: not choosing one",
+        mask_phone(phone.e164),
+        len(profiles),
+        len(clients),
+    )
+    db.collection(CONTACT_CONFLICTS).document(phone.e164).set(
+        {
+            "phone": phone.e164,
+            "profileIds": list(profiles),
+            "clientIds": list(clients),
+            "lastSeenAt": now,
+            "resolved": False,
+        },
+        merge=True,
     )
 
 
@@ -150,21 +183,50 @@ def find_customer(db: Client, phone: PhoneNumber, *, now: datetime) -> Customer:
             client = _linked_client(db, profile)
             return Customer(phone, indexed, profile, client)
     variants = phone_variants(phone.e164)
-    snapshot = _by_phone(db, PROFILES, "phoneNumber", variants)
-    if snapshot is not None:
-        profile = parse_profile(snapshot.id, snapshot.to_dict())
-        _remember(db, phone, snapshot.id, now)
-        return Customer(phone, snapshot.id, profile, _linked_client(db, profile))
-    client_snapshot = _by_phone(db, CLIENTS, "phone", variants)
-    if client_snapshot is None:
+    profiles = _matches(db, PROFILES, "phoneNumber", variants)
+    clients = _matches(db, CLIENTS, "phone", variants)
+    if len(profiles) == 1:
+        profile = parse_profile(profiles[0].id, profiles[0].to_dict())
+        assert profile is not None
+        if all(c.id == profile.client_id for c in clients):
+            _remember(db, phone, profile.id, now)
+            return Customer(phone, profile.id, profile, _linked_client(db, profile))
+    if not profiles and len(clients) == 1:
+        client = parse_client(clients[0].id, clients[0].to_dict())
+        linked = _profile_of_client(db, clients[0].id)
+        if linked is None:
+            return Customer(phone, None, None, client)
+        _remember(db, phone, linked.id, now)
+        return Customer(phone, linked.id, parse_profile(linked.id, linked.to_dict()), client)
+    if not profiles and not clients:
         log.info("no customer for %s", mask_phone(phone.e164))
         return Customer(phone)
-    client = parse_client(client_snapshot.id, client_snapshot.to_dict())
-    linked = _profile_of_client(db, client_snapshot.id)
-    if linked is None:
-        return Customer(phone, None, None, client)
-    _remember(db, phone, linked.id, now)
-    return Customer(phone, linked.id, parse_profile(linked.id, linked.to_dict()), client)
+    profile_ids = [s.id for s in profiles]
+    client_ids = [s.id for s in clients]
+    _record_conflict(db, phone, profile_ids, client_ids, now)
+    client = parse_client(clients[0].id, clients[0].to_dict()) if len(clients) == 1 else None
+    return Customer(phone, None, None, client, ambiguous=(*profile_ids, *client_ids))
+
+
+@dataclass(frozen=True)
+class Holders:
+    """Every record that holds one phone number: profiles and client records."""
+
+    profile_ids: tuple[str, ...]
+    client_ids: tuple[str, ...]
+
+
+def holders(db: Client, phone: PhoneNumber, customer: Customer | None = None) -> Holders:
+    """The profiles and client records holding ``phone`` (however it was typed), and the
+    customer the message was attributed to: an opt-out applies to every one of them."""
+    variants = phone_variants(phone.e164)
+    profiles = {s.id for s in _matches(db, PROFILES, "phoneNumber", variants)}
+    clients = {s.id for s in _matches(db, CLIENTS, "phone", variants)}
+    if customer is not None and customer.customer_id:
+        profiles.add(customer.customer_id)
+    if customer is not None and customer.client is not None and customer.client.id:
+        clients.add(customer.client.id)
+    return Holders(tuple(sorted(profiles)), tuple(sorted(clients)))
 
 
 def _linked_client(db: Client, profile: CustomerProfile | None) -> ClientRecord | None:

@@ -62,7 +62,22 @@ const SEED = {
   'notification_history/n-bob': { customerId: BOB, status: 'sent', channel: 'email' },
   'conversations/alice': { customerId: ALICE },
   'conversations/alice/messages/m1': { direction: 'inbound', body: 'hello' },
-  'inbox/i1': { from: '+33612345678', body: 'is my phone ready?', channel: 'sms', status: 'open' },
+  // The shape the inbound flow really writes (shared/flows/inbound_answers.py).
+  'inbox/i1': {
+    customerId: ALICE,
+    clientId: 'client-alice',
+    name: 'Alice',
+    phone: '+33612345678',
+    channel: 'sms',
+    provider: 'twilio',
+    text: 'is my phone ready?',
+    kind: 'text',
+    mediaCount: 0,
+    receivedAt: new Date('2026-01-01T10:00:00Z'),
+    status: 'open',
+    conversationId: ALICE,
+    messagePath: 'conversations/alice/messages/twilio_abc',
+  },
   'consent_events/e1': { customerId: ALICE, channel: 'sms', keyword: 'STOP' },
   'settings/notifications': { quietHours: {} },
   'discount_codes/SAVE10-ABC': { percent: 10, cartId: 'c-alice', customerId: ALICE },
@@ -136,18 +151,60 @@ describe('firestore.rules', { skip: SKIP }, () => {
       await assertFails(updateDoc(doc(customer(BOB), 'customer_profiles/alice'), { language: 'en' }));
       await assertFails(updateDoc(doc(staff(), 'customer_profiles/alice'), { language: 'en' }));
     });
-    test('a customer creates their own profile with contact details and preferences', async () => {
+    test('a customer creates their own profile with verified contact details', async () => {
+      const carol = env
+        .authenticatedContext('carol', {
+          phone_number: '+33612345670',
+          email: 'carol@example.test',
+          email_verified: true,
+        })
+        .firestore();
       await assertSucceeds(
-        setDoc(doc(customer('carol'), 'customer_profiles/carol'), {
+        setDoc(doc(carol, 'customer_profiles/carol'), {
           displayName: 'Carol',
           email: 'carol@example.test',
-          phoneNumber: '0612345678',
+          phoneNumber: '+33612345670',
           country: 'FR',
           language: 'fr',
           notificationPreferences: { emailEnabled: true },
           fcmTokens: [],
         }),
       );
+    });
+    test('a sign-up cannot claim a number or an email Auth did not verify', async () => {
+      // The hijack: an account naming the victim's number took over its STOP and messages.
+      const mallory = env
+        .authenticatedContext('mallory', {
+          phone_number: '+33699999999',
+          email: 'mallory@example.test',
+          email_verified: false,
+        })
+        .firestore();
+      const ref = doc(mallory, 'customer_profiles/mallory');
+      await assertFails(setDoc(ref, { phoneNumber: '+33612345678' }));
+      await assertFails(setDoc(ref, { phoneNumber: '06 99 99 99 99' }));
+      await assertFails(setDoc(ref, { email: 'mallory@example.test' }));
+      await assertFails(setDoc(ref, { email: 'alice@example.test' }));
+      await assertSucceeds(setDoc(ref, { phoneNumber: '+33699999999', language: 'fr' }));
+    });
+    test('an anonymous user writes no contact detail at all', async () => {
+      const anon = env
+        .authenticatedContext('anon-1', {
+          firebase: { sign_in_provider: 'anonymous' },
+          phone_number: '+33612345678',
+        })
+        .firestore();
+      const ref = doc(anon, 'customer_profiles/anon-1');
+      await assertFails(setDoc(ref, { phoneNumber: '+33612345678' }));
+      await assertFails(setDoc(ref, { email: 'alice@example.test' }));
+      await assertSucceeds(setDoc(ref, { language: 'fr', notificationPreferences: {} }));
+    });
+    test('push tokens are strings, at most twenty', async () => {
+      const ref = doc(customer(ALICE), 'customer_profiles/alice');
+      await assertFails(updateDoc(ref, { fcmTokens: ['ok', 42] }));
+      await assertFails(updateDoc(ref, { fcmTokens: ['ok', { t: 'x' }] }));
+      await assertFails(updateDoc(ref, { fcmTokens: Array.from({ length: 21 }, (_, i) => `t${i}`) }));
+      await assertSucceeds(updateDoc(ref, { fcmTokens: Array.from({ length: 20 }, (_, i) => `t${i}`) }));
     });
     test('a profile cannot be created with system fields or for someone else', async () => {
       await assertFails(
@@ -276,7 +333,13 @@ describe('firestore.rules', { skip: SKIP }, () => {
       await assertSucceeds(updateDoc(doc(db, 'inbox/i1'), { status: 'handled', handledBy: 'staff-1' }));
     });
     test('the received message stays as received; customers see nothing', async () => {
-      await assertFails(updateDoc(doc(staff(), 'inbox/i1'), { body: 'edited' }));
+      // Every field the inbound flow writes, not only the ones an earlier rule listed.
+      for (const field of ['text', 'phone', 'name', 'clientId', 'provider', 'kind', 'mediaCount',
+                           'messagePath', 'customerId', 'channel', 'receivedAt',
+                           'conversationId', 'body']) {
+        await assertFails(updateDoc(doc(staff(), 'inbox/i1'), { [field]: 'edited' }));
+      }
+      await assertFails(updateDoc(doc(staff(), 'inbox/i1'), { status: 'deleted' }));
       await assertFails(setDoc(doc(staff(), 'inbox/i2'), { body: 'forged' }));
       await assertFails(deleteDoc(doc(staff(), 'inbox/i1')));
       await assertFails(getDoc(doc(customer(ALICE), 'inbox/i1')));

@@ -19,6 +19,7 @@ from shared.adapters.oidc import (
     ForbiddenCallerError,
     InvalidTokenError,
     MissingCredentialsError,
+    NotConfiguredCallerError,
     VerifierUnavailableError,
     jwt_verifier,
     verify_internal_caller,
@@ -253,3 +254,53 @@ def test_certs_outage_is_a_transient_503(google_key: rsa.RSAPrivateKey) -> None:
     with pytest.raises(VerifierUnavailableError) as info:
         verify_internal_caller(f"Bearer {_token(google_key)}", SETTINGS, verifier=verify)
     assert info.value.status == 503
+
+
+def test_deployed_without_an_audience_refuses_everyone_and_says_so(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Security finding: INTERNAL_AUDIENCE unset on Cloud Run used to accept anyone."""
+    deployed = Settings(service_name="deliver-notification", internal_invokers=(INVOKER,))
+
+    with pytest.raises(NotConfiguredCallerError) as first:
+        verify_internal_caller("Bearer anything", deployed)
+    with pytest.raises(NotConfiguredCallerError):
+        verify_internal_caller(None, deployed)
+
+    assert first.value.status == 403
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        _b64({"a": [[[[[]]]]]}) + ".e30.sig",
+        base64.urlsafe_b64encode(b"[" * 100_000 + b"]" * 100_000).decode() + ".e30.x",
+        "x" * 10_000,
+        "a.b",
+        "...",
+    ],
+    ids=["nested", "deeply-nested", "huge", "two-parts", "empty-parts"],
+)
+def test_a_malformed_token_is_a_401_never_a_crash(token: str, verifier: Any) -> None:
+    with pytest.raises(InvalidTokenError) as info:
+        verify_internal_caller(f"Bearer {token}", SETTINGS, verifier=verifier)
+    assert info.value.status == 401
+
+
+def test_unknown_key_ids_force_at_most_one_refetch_a_minute(
+    google_key: rsa.RSAPrivateKey, stranger_key: rsa.RSAPrivateKey
+) -> None:
+    clock = [1000.0]
+    transport = _FakeTransport([{KEY_ID: _public_pem(google_key)}])
+    certs = CachedGoogleCerts(request=transport, clock=lambda: clock[0])
+    verify = jwt_verifier(certs)
+    forged = f"Bearer {_token(stranger_key, key_id='made-up')}"
+
+    for _ in range(20):
+        with pytest.raises(InvalidTokenError):
+            verify_internal_caller(forged, SETTINGS, verifier=verify)
+    assert transport.calls == 2  # the first fetch, and one refetch for the unknown kid
+    clock[0] += 61
+    with pytest.raises(InvalidTokenError):
+        verify_internal_caller(forged, SETTINGS, verifier=verify)
+    assert transport.calls == 3

@@ -261,3 +261,16 @@ def test_the_planner_makes_one_record_per_channel_with_ids_refs_and_language() -
     assert email.language == "fr"
     assert email.status is NotificationStatus.PENDING
     assert [r.notification_id for r in again] == [email.notification_id]  # deterministic
+
+
+def test_a_message_for_a_customer_whose_profile_was_deleted_since_is_cancelled() -> None:
+    """Security finding (low): a queued message for a deleted profile was still sent."""
+    planned = record(customer_id="c1", profile_at_plan=True)
+    never_had_one = record(customer_id="c1")
+
+    gone = verdict(planned, LiveFacts(profile=None), now=NOW, shop=SHOP)
+    kept = verdict(never_had_one, LiveFacts(profile=None), now=NOW, shop=SHOP)
+
+    assert (gone.cancel, gone.reason) == (True, "customer_deleted")
+    assert not kept.cancel
+    assert NotificationRecord.from_document("n", planned.to_document(NOW)).profile_at_plan
