@@ -1,13 +1,18 @@
-"""What an inbound text asks for: opt-out, opt-in, a status question, or nothing automatic.
+"""What an inbound text asks for: opt-out, opt-in, help, a status question, or nothing automatic.
 
 Pure functions of the text. Keywords match the whole message, case- and accent-insensitively,
-with surrounding spaces, punctuation, symbols and emoji ignored: ``"Stop!"`` and ``" arrêt."``
-opt out, ``"stop please"`` does not (a person wrote a sentence; it goes to the staff inbox).
+with surrounding spaces, punctuation, symbols, emoji and variation selectors ignored: ``"Stop!"``,
+``" arrêt."`` and ``"STOP ❤️"`` opt out, ``"stop please"`` does not (a person wrote a sentence; it
+goes to the staff inbox). Inside the message, runs of spaces and hyphens count as one space
+(``"désabonnez-moi"``).
+
+The words are data, in one place: ``keywords.toml`` beside this module (Twilio's default words,
+the French and the Swahili ones, each list with why it is there).
 
 Decisions:
 
-- Opt-in is ``START`` and ``UNSTOP`` only. ``YES`` is not: SMS is opt-in by contract, and a
-  "yes" answering a staff question must not switch a channel on.
+- Opt-in is ``START`` and ``UNSTOP`` only. ``YES`` is not (Twilio's default list has it): SMS is
+  opt-in by contract, and a "yes" answering a staff question must not switch a channel on.
 - A status question is a message that mentions ``statut``/``status``, asks "où en est ..." /
   "where is my ...", or names one of the customer's tickets (checked by the caller against
   Firestore: ``ticket_number_candidates`` only proposes tokens).
@@ -16,14 +21,14 @@ Decisions:
 from __future__ import annotations
 
 import re
+import tomllib
 import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
+from types import MappingProxyType
 
-OPT_OUT_KEYWORDS = frozenset(
-    {"STOP", "ARRET", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "OPTOUT"}
-)
-OPT_IN_KEYWORDS = frozenset({"START", "UNSTOP"})
+KEYWORDS_FILE = Path(__file__).with_name("keywords.toml")
 
 _STATUS_WORDS = frozenset({"statut", "status", "statuts"})
 _STATUS_PHRASES = ("ou en est", "ou en sont", "where is my", "where s my", "wheres my")
@@ -36,6 +41,7 @@ class Intent(StrEnum):
 
     OPT_OUT = "opt_out"
     OPT_IN = "opt_in"
+    HELP = "help"  # HELP / INFO: who we are and how to stop
     STATUS = "status"
     MESSAGE = "message"  # for a person
 
@@ -47,18 +53,26 @@ class Detected:
 
 
 def _fold(text: str) -> str:
-    """Compatibility-decomposed, without combining marks (``Arrêt`` -> ``Arret``)."""
+    """Compatibility-decomposed, without combining marks (``Arrêt`` -> ``Arret``, ``ＳＴＯＰ`` ->
+    ``STOP``)."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
 
 
 def _is_edge_noise(ch: str) -> bool:
-    """Spaces, punctuation, symbols (emoji) and invisible characters around a keyword."""
-    return unicodedata.category(ch)[0] in "ZPSC"
+    """Spaces, punctuation, symbols (emoji, skin tones), marks left after folding (variation
+    selectors, the keycap) and invisible characters (zero-width joiner) around a keyword."""
+    return unicodedata.category(ch)[0] in "ZPSCM"
+
+
+def _is_inner_gap(ch: str) -> bool:
+    """Spaces and dashes between two words of a keyword (``DÉSABONNEZ-MOI``)."""
+    category = unicodedata.category(ch)
+    return category[0] == "Z" or category == "Pd" or ch in "\t\n\r"
 
 
 def normalize_keyword(text: str | None) -> str:
-    """``" Arrêt ! "`` -> ``"ARRET"``: folded, upper-cased, edges stripped."""
+    """``" Arrêt ! "`` -> ``"ARRET"``: folded, upper-cased, edges stripped, inner gaps one space."""
     if not text:
         return ""
     folded = _fold(text).upper()
@@ -67,7 +81,40 @@ def normalize_keyword(text: str | None) -> str:
         start += 1
     while end > start and _is_edge_noise(folded[end - 1]):
         end -= 1
-    return folded[start:end]
+    out: list[str] = []
+    for ch in folded[start:end]:
+        if _is_inner_gap(ch):
+            if out and out[-1] != " ":
+                out.append(" ")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _load(path: Path) -> MappingProxyType[str, tuple[Intent, str]]:
+    """``keywords.toml`` -> normalized word -> (intent, list it came from); a word in two
+    intents, or one that normalizes to nothing, is an error in the data file."""
+    with path.open("rb") as file:
+        data = tomllib.load(file)
+    table: dict[str, tuple[Intent, str]] = {}
+    sections = (("opt_out", Intent.OPT_OUT), ("opt_in", Intent.OPT_IN), ("help", Intent.HELP))
+    for section, intent in sections:
+        for source, words in data[section].items():
+            for raw in words:
+                word = normalize_keyword(raw)
+                if not word or not all(ch.isalpha() or ch == " " for ch in raw):
+                    raise ValueError(f"{path.name}: {raw!r} is not upper-case words")
+                known = table.get(word)
+                if known is not None and known[0] is not intent:
+                    raise ValueError(f"{path.name}: {raw!r} is both {known[0]} and {intent}")
+                table.setdefault(word, (intent, source))
+    return MappingProxyType(table)
+
+
+KEYWORDS = _load(KEYWORDS_FILE)
+OPT_OUT_KEYWORDS = frozenset(w for w, (i, _) in KEYWORDS.items() if i is Intent.OPT_OUT)
+OPT_IN_KEYWORDS = frozenset(w for w, (i, _) in KEYWORDS.items() if i is Intent.OPT_IN)
+HELP_KEYWORDS = frozenset(w for w, (i, _) in KEYWORDS.items() if i is Intent.HELP)
 
 
 def normalize_sentence(text: str | None) -> str:
@@ -79,23 +126,20 @@ def normalize_sentence(text: str | None) -> str:
 
 
 def keyword_intent(text: str | None) -> Detected | None:
-    """The opt-out / opt-in keyword this whole message is, if any."""
+    """The opt-out / opt-in / help keyword this whole message is, if any."""
     word = normalize_keyword(text)
-    if word in OPT_OUT_KEYWORDS:
-        return Detected(Intent.OPT_OUT, word)
-    if word in OPT_IN_KEYWORDS:
-        return Detected(Intent.OPT_IN, word)
-    return None
+    found = KEYWORDS.get(word)
+    return Detected(found[0], word) if found is not None else None
+
+
+_OPT_OUT_TYPES = {"STOP": Intent.OPT_OUT, "START": Intent.OPT_IN, "HELP": Intent.HELP}
 
 
 def twilio_opt_out_type(value: str | None) -> Detected | None:
     """Twilio's Advanced Opt-Out ``OptOutType`` parameter (``STOP``/``START``/``HELP``)."""
     word = normalize_keyword(value)
-    if word == "STOP":
-        return Detected(Intent.OPT_OUT, word)
-    if word == "START":
-        return Detected(Intent.OPT_IN, word)
-    return None
+    intent = _OPT_OUT_TYPES.get(word)
+    return Detected(intent, word) if intent is not None else None
 
 
 def asks_status(text: str | None) -> bool:
@@ -124,8 +168,14 @@ def ticket_number_candidates(text: str | None) -> list[str]:
 
 
 def detect(text: str | None, *, opt_out_type: str | None = None) -> Detected:
-    """The intent of an inbound text (the ticket-number case is settled by the caller)."""
-    found = twilio_opt_out_type(opt_out_type) or keyword_intent(text)
+    """The intent of an inbound text (the ticket-number case is settled by the caller).
+
+    Twilio's ``OptOutType`` STOP / START wins over the text (Twilio acted on it already); its
+    HELP does not win over a STOP in the text."""
+    twilio = twilio_opt_out_type(opt_out_type)
+    if twilio is not None and twilio.intent is not Intent.HELP:
+        return twilio
+    found = keyword_intent(text) or twilio
     if found is not None:
         return found
     if asks_status(text):
