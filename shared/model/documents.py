@@ -1,68 +1,126 @@
-"""The vocabulary of the contract: channels, event keys, statuses and the Firestore documents.
+"""The customer documents of the contract: profiles and the counter's client records.
 
-Documents are parsed leniently (unknown fields kept, wrong types of optional fields dropped with
-the rest of the document still usable) because they are written by apps and people, not by us.
-Enums that mirror provider values have an ``UNKNOWN`` member instead of raising.
+Parsed leniently (unknown fields kept, a field of the wrong type read as its default with the
+rest of the document still usable) because they are written by apps and people, not by us.
+Plain frozen dataclasses with their own small parsers: read on nearly every request, they must
+cost nothing at import (no validation library loaded for them).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
 
-if TYPE_CHECKING:
-    pass
-
-
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+_TRUE = frozenset({"1", "true", "yes", "on", "t", "y"})
+_FALSE = frozenset({"0", "false", "no", "off", "f", "n"})
 
 
-class _Document(BaseModel):
-    """Base for Firestore documents written by apps: extra fields kept, bad optionals ignored."""
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True, frozen=True)
-
-    @field_validator("*", mode="wrap")
-    @classmethod
-    def _drop_invalid_optional(cls, value: Any, handler: Any, info: Any) -> Any:
-        try:
-            return handler(value)
-        except ValueError:
-            field = cls.model_fields.get(info.field_name) if info.field_name else None
-            if field is not None and not field.is_required():
-                return field.get_default(call_default_factory=True)
-            raise
+def as_bool(value: Any, default: bool) -> bool:
+    """A switch as apps write it (``true``, ``"yes"``, ``1``...); anything else: ``default``."""
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, int) and value in (0, 1):
+        return bool(value)
+    if isinstance(value, str):
+        lowered = value.strip().lower()
+        if lowered in _TRUE:
+            return True
+        if lowered in _FALSE:
+            return False
+    return default
 
 
-class NotificationPreferences(_Document):
+def as_text(value: Any) -> str | None:
+    """A text field: a string (kept as written), anything else None."""
+    return value if isinstance(value, str) else None
+
+
+@dataclass(frozen=True)
+class NotificationPreferences:
     """Per-customer channel switches, with the contract's defaults (SMS and marketing opt-in)."""
 
-    email_enabled: bool = Field(default=True, alias="emailEnabled")
-    sms_enabled: bool = Field(default=False, alias="smsEnabled")
-    whatsapp_enabled: bool = Field(default=False, alias="whatsappEnabled")
-    push_enabled: bool = Field(default=True, alias="pushEnabled")
-    marketing_enabled: bool = Field(default=False, alias="marketingEnabled")
+    email_enabled: bool = True
+    sms_enabled: bool = False
+    whatsapp_enabled: bool = False
+    push_enabled: bool = True
+    marketing_enabled: bool = False
+
+    @classmethod
+    def from_document(cls, data: Any) -> NotificationPreferences:
+        raw: Mapping[str, Any] = data if isinstance(data, Mapping) else {}
+        return cls(
+            email_enabled=as_bool(raw.get("emailEnabled"), True),
+            sms_enabled=as_bool(raw.get("smsEnabled"), False),
+            whatsapp_enabled=as_bool(raw.get("whatsappEnabled"), False),
+            push_enabled=as_bool(raw.get("pushEnabled"), True),
+            marketing_enabled=as_bool(raw.get("marketingEnabled"), False),
+        )
 
 
-class CustomerProfile(_Document):
-    """``customer_profiles/{customerId}``."""
+@dataclass(frozen=True)
+class CustomerProfile:
+    """``customer_profiles/{customerId}``; ``extra`` keeps the fields this model does not name."""
 
     id: str = ""
-    display_name: str | None = Field(default=None, alias="displayName")
+    display_name: str | None = None
     email: str | None = None
-    phone_number: str | None = Field(default=None, alias="phoneNumber")
+    phone_number: str | None = None
     country: str | None = None
     language: str | None = None
-    client_id: str | None = Field(default=None, alias="clientId")
-    fcm_tokens: list[str] = Field(default_factory=list, alias="fcmTokens")
-    notification_preferences: NotificationPreferences = Field(
-        default_factory=NotificationPreferences, alias="notificationPreferences"
+    client_id: str | None = None
+    fcm_tokens: tuple[str, ...] = ()
+    notification_preferences: NotificationPreferences = field(
+        default_factory=NotificationPreferences
     )
-    last_inbound_at: dict[str, Any] = Field(default_factory=dict, alias="lastInboundAt")
+    last_inbound_at: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+
+    @classmethod
+    def from_document(cls, customer_id: str, data: Mapping[str, Any]) -> CustomerProfile:
+        """Lenient: a field of the wrong type reads as its default, the rest stays usable; a
+        push-token list keeps its string elements (one bad element drops only itself)."""
+        tokens = data.get("fcmTokens")
+        last = data.get("lastInboundAt")
+        known = _PROFILE_FIELDS
+        return cls(
+            id=customer_id,
+            display_name=as_text(data.get("displayName")),
+            email=as_text(data.get("email")),
+            phone_number=as_text(data.get("phoneNumber")),
+            country=as_text(data.get("country")),
+            language=as_text(data.get("language")),
+            client_id=as_text(data.get("clientId")),
+            fcm_tokens=tuple(t for t in tokens if isinstance(t, str) and t)
+            if isinstance(tokens, list | tuple)
+            else (),
+            notification_preferences=NotificationPreferences.from_document(
+                data.get("notificationPreferences")
+            ),
+            last_inbound_at=MappingProxyType(dict(last)) if isinstance(last, Mapping) else {},
+            extra=MappingProxyType({k: v for k, v in data.items() if k not in known}),
+        )
 
 
-class ClientRecord(_Document):
+_PROFILE_FIELDS = frozenset(
+    {
+        "id",
+        "displayName",
+        "email",
+        "phoneNumber",
+        "country",
+        "language",
+        "clientId",
+        "fcmTokens",
+        "notificationPreferences",
+        "lastInboundAt",
+    }
+)
+
+
+@dataclass(frozen=True)
+class ClientRecord:
     """``clients/{clientId}``: made at the counter, often phone only."""
 
     id: str = ""
@@ -70,17 +128,14 @@ class ClientRecord(_Document):
     phone: str | None = None
     email: str | None = None
 
-
-class CartItem(_Document):
-    sku: str | None = None
-    name: str | None = None
-    quantity: float = 1
-    price: float | None = None
-
-
-def document_data(model: BaseModel) -> dict[str, Any]:
-    """A model back to its Firestore field names (camelCase), unset optionals left out."""
-    return model.model_dump(by_alias=True, exclude_none=True)
+    @classmethod
+    def from_document(cls, client_id: str, data: Mapping[str, Any]) -> ClientRecord:
+        return cls(
+            id=client_id,
+            name=as_text(data.get("name")),
+            phone=as_text(data.get("phone")),
+            email=as_text(data.get("email")),
+        )
 
 
 @dataclass(frozen=True)
@@ -97,12 +152,8 @@ def _text(value: Any) -> str | None:
 
 
 def parse_profile(customer_id: str, data: Mapping[str, Any] | None) -> CustomerProfile | None:
-    if data is None:
-        return None
-    return CustomerProfile.model_validate({**data, "id": customer_id})
+    return None if data is None else CustomerProfile.from_document(customer_id, data)
 
 
 def parse_client(client_id: str, data: Mapping[str, Any] | None) -> ClientRecord | None:
-    if data is None:
-        return None
-    return ClientRecord.model_validate({**data, "id": client_id})
+    return None if data is None else ClientRecord.from_document(client_id, data)

@@ -34,7 +34,7 @@ def profile(
         data["email"] = email
     if phone is not None:
         data["phoneNumber"] = phone
-    return CustomerProfile.model_validate({"id": "C1", **data})
+    return CustomerProfile.from_document("C1", data)
 
 
 def shape(plan: Plan) -> list[tuple[str, str, str]]:
@@ -351,12 +351,13 @@ def test_email_sources_profile_then_client_record() -> None:
 def test_the_country_for_phones_is_profile_then_document_then_default(
     customer_country: str | None, source_country: str | None, phone: str, expected: str
 ) -> None:
-    customer = CustomerProfile.model_validate(
+    customer = CustomerProfile.from_document(
+        "C1",
         {
             "country": customer_country,
             "phoneNumber": phone,
             "notificationPreferences": {"smsEnabled": True},
-        }
+        },
     )
     source: dict[str, Any] = {"customerId": "C1"}
     if source_country:

@@ -95,7 +95,7 @@ def test_a_pickup_reminder_for_a_collected_phone_is_cancelled() -> None:
 
 
 def test_a_customer_who_switched_sms_off_since_the_plan_gets_nothing() -> None:
-    profile = CustomerProfile.model_validate({"id": "c1", "notificationPreferences": {}})
+    profile = CustomerProfile.from_document("c1", {"notificationPreferences": {}})
 
     check = verdict(record(customer_id="c1"), LiveFacts(profile=profile), now=NOW, shop=SHOP)
 
@@ -230,8 +230,8 @@ def test_the_planner_makes_one_record_per_channel_with_ids_refs_and_language() -
         twilio=TwilioSettings(account_sid="AC1", auth_token="t", sms_from="+15005550006"),
         smtp=SmtpSettings(host="smtp.example", sender="shop@example.com"),
     )
-    profile = CustomerProfile.model_validate(
-        {"id": "c1", "email": "ana@example.com", "language": "fr", "country": "FR"}
+    profile = CustomerProfile.from_document(
+        "c1", {"email": "ana@example.com", "language": "fr", "country": "FR"}
     )
     customer = CustomerContext("c1", profile, ClientRecord(id="K1"))
 

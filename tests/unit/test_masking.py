@@ -57,3 +57,28 @@ def test_every_secret_of_the_settings_is_redacted_wherever_it_appears() -> None:
     assert "tw-secret-token-123" not in line["message"]
     assert "smtp-password-456" not in line["message"]
     assert line["message"].count("<redacted>") == 2
+
+
+def test_every_target_process_redacts_the_same_secrets(tmp_path: object) -> None:
+    """Security finding: the webhook processes set logging up without the secrets (first call
+    wins); every target now starts through ``functions.boundary.runtime.init``."""
+    import os  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+
+    code = (
+        "from functions.boundary.runtime import init; import logging; init(); "
+        "logging.getLogger('x').error('token tw-secret-token-123 meta meta-app-secret-9')"
+    )
+    env = {
+        **os.environ,
+        "TWILIO_AUTH_TOKEN": "tw-secret-token-123",
+        "META_APP_SECRET": "meta-app-secret-9",
+        "GOOGLE_CLOUD_PROJECT": "demo-x",
+    }
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
+    assert "tw-secret-token-123" not in out
+    assert "meta-app-secret-9" not in out
+    assert out.count("<redacted>") == 2
