@@ -14,11 +14,21 @@ Decisions:
 - When the number does not parse as national for the region, two common slips are retried: a
   ``00`` international prefix (not every region's exit code) and a country code typed without
   ``+`` (``33612345678``, ``254712345678``).
+- France's overseas departments and collectivities share the French 10-digit plan
+  (``FRENCH_PLAN``): ``0692 12 34 56`` typed in a French shop is Réunion's ``+262692123456``.
+  A national number of a region of that plan is read in each of its regions (libphonenumber's
+  metadata decides which readings are valid); a mobile or landline reading of an overseas
+  region wins over metropolitan France's, whose metadata also accepts a few ranges the plan
+  gives overseas (``0263``/``0268``/``0269``, ``0596``...), else the customer's own region's.
+- Typographic characters are read as what they stand for first (``to_ascii``): other scripts'
+  and full-width digits, the full-width ``＋``, dashes and non-breaking hyphens, every kind of
+  space and tab; invisible ones (zero-width, direction marks) are dropped.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
@@ -41,12 +51,17 @@ __all__ = [
     "mask_phone",
     "normalize_phone",
     "phone_variants",
+    "to_ascii",
     "to_whatsapp_address",
 ]
 
 WHATSAPP_PREFIX = "whatsapp:"
 MAX_VARIANTS = 30  # Firestore ``in`` queries take at most 30 values
 _ALLOWED = re.compile(r"^[0-9+().\-/\s]+$")
+# The regions of the French numbering plan (same trunk prefix "0", ten digits): metropolitan
+# France first, then the overseas ones libphonenumber knows.
+FRENCH_PLAN = ("FR", "RE", "YT", "GP", "BL", "MF", "MQ", "GF", "PM")
+_DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2043\u2212\ufe58\ufe63\uff0d")
 
 
 class PhoneError(InvalidInputError):
@@ -129,6 +144,25 @@ def from_whatsapp_address(addr: str) -> str:
     return value
 
 
+def to_ascii(text: str) -> str:
+    """What a phone field holds, with typographic characters as the ASCII they stand for: any
+    decimal digit (full-width, Arabic-Indic...) -> ``0-9``, dashes -> ``-``, spaces and tabs ->
+    `` ``, invisible format characters removed, the rest compatibility-folded (``＋`` -> ``+``)."""
+    out: list[str] = []
+    for ch in text:
+        if ch.isdecimal():
+            out.append(str(unicodedata.decimal(ch)))
+        elif ch in _DASHES:
+            out.append("-")
+        elif ch.isspace():
+            out.append(" ")
+        elif unicodedata.category(ch) == "Cf":  # zero-width space, joiners, direction marks
+            continue
+        else:
+            out.append(unicodedata.normalize("NFKC", ch))
+    return "".join(out)
+
+
 def _region(code: str | None) -> str | None:
     if not code:
         return None
@@ -172,7 +206,7 @@ def normalize_phone(
 
     ``whatsapp:`` addresses are accepted. Normalizing an E.164 gives itself.
     """
-    text = from_whatsapp_address(raw or "")
+    text = to_ascii(from_whatsapp_address(raw or "")).strip()
     if not text:
         raise EmptyPhoneError("the phone number is empty")
     if any(ch.isalpha() for ch in text):
@@ -186,6 +220,8 @@ def normalize_phone(
 
     first = _parse(text, region)
     number = first
+    if region in FRENCH_PLAN and not text.startswith("+"):
+        number = _french_plan_reading(text, region) or first
     if (number is None or not phonenumbers.is_valid_number(number)) and not text.startswith("+"):
         for retry in _retries(digits):
             candidate = _parse(retry, None)
@@ -201,6 +237,36 @@ def normalize_phone(
     kind = _KINDS.get(phonenumbers.number_type(number), PhoneKind.OTHER)
     e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
     return PhoneNumber(e164=e164, region=number_region, kind=kind)
+
+
+_GEOGRAPHIC = frozenset(
+    {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
+)
+
+
+def _french_plan_reading(text: str, region: str) -> phonenumbers.PhoneNumber | None:
+    """The valid reading of a number written in the French plan, from a region of that plan.
+
+    Read in the customer's region, then in every other region of the plan. The customer's own
+    region's reading wins, but for a metropolitan landline reading that an overseas region reads
+    as a landline or mobile too (the plan gives those ranges overseas even where France's
+    metadata accepts them); a number valid only elsewhere in the plan is read there, as a
+    mobile or landline first.
+    """
+    readings: list[tuple[str, phonenumbers.PhoneNumber]] = []
+    for candidate in (region, *(r for r in FRENCH_PLAN if r != region)):
+        number = _parse(text, candidate)
+        if number is not None and phonenumbers.is_valid_number(number):
+            readings.append((candidate, number))
+    if not readings:
+        return None
+    own = readings[0][1] if readings[0][0] == region else None
+    overseas = [n for r, n in readings if r != "FR" and phonenumbers.number_type(n) in _GEOGRAPHIC]
+    if own is None:
+        return overseas[0] if overseas else readings[0][1]
+    if region == "FR" and overseas and phonenumbers.number_type(own) in _GEOGRAPHIC:
+        return overseas[0]
+    return own
 
 
 def _retries(digits: str) -> list[str]:

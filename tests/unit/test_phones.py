@@ -19,8 +19,10 @@ from shared.rules.phones import (
     mask_phone,
     normalize_phone,
     phone_variants,
+    to_ascii,
     to_whatsapp_address,
 )
+from tests.support.fixtures import load_json
 
 FR_MOBILE = "+33612345678"
 KE_MOBILE = "+254712345678"
@@ -232,3 +234,109 @@ def test_valid_example_numbers_normalize_to_themselves_from_any_country(
     national = phonenumbers.format_number(example, phonenumbers.PhoneNumberFormat.NATIONAL)
     assert normalize_phone(e164, typed_country).e164 == e164
     assert normalize_phone(national, region).e164 == e164
+
+
+# --- Real-world inputs (issue 14) --------------------------------------------------------------
+
+EXAMPLES: list[dict[str, str]] = load_json("phones/example_numbers.json")["numbers"]
+FRENCH_PLAN_REGIONS = ("FR", "RE", "YT", "GP", "BL", "MF", "MQ", "GF", "PM")
+
+
+@pytest.mark.parametrize(
+    "example", EXAMPLES, ids=[f"{e['region']}-{e['type']}-{e['national']}" for e in EXAMPLES]
+)
+def test_metadata_example_numbers_typed_nationally_give_their_kind_and_e164(
+    example: dict[str, str],
+) -> None:
+    number = normalize_phone(example["national"], example["region"])
+    assert number.e164 == example["e164"]
+    assert number.kind.value == example["kind"]
+    code = phonenumbers.parse(example["e164"]).country_code or 0
+    assert number.region in phonenumbers.region_codes_for_country_code(code)
+    assert normalize_phone(example["e164"], "KE").e164 == example["e164"]
+
+
+@pytest.mark.parametrize(
+    "example",
+    [e for e in EXAMPLES if "typedInFrance" in e],
+    ids=[f"{e['region']}-{e['type']}" for e in EXAMPLES if "typedInFrance" in e],
+)
+def test_overseas_numbers_typed_in_a_french_shop_get_their_own_country_code(
+    example: dict[str, str],
+) -> None:
+    """Mobiles and landlines of the overseas departments keep their +262/+590/+594/+596/+508;
+    non-geographic numbers (0800, 0810, 09 VoIP), valid in metropolitan France with the same
+    digits, stay metropolitan when typed in a French shop: nothing tells them apart."""
+    number = normalize_phone(example["national"], "FR")
+    assert number.e164 == example["typedInFrance"]
+    if example["kind"] in {"mobile", "fixed_line", "fixed_line_or_mobile"}:
+        assert number.e164 == example["e164"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "e164", "region", "kind"),
+    [
+        ("0692 12 34 56", "+262692123456", "RE", PhoneKind.MOBILE),  # the issue's sample
+        ("0693 11 22 33", "+262693112233", "RE", PhoneKind.MOBILE),
+        ("0639 01 23 45", "+262639012345", "YT", PhoneKind.MOBILE),
+        ("0690 00 12 34", "+590690001234", "GP", PhoneKind.MOBILE),
+        ("0694 20 12 34", "+594694201234", "GF", PhoneKind.MOBILE),
+        ("0696 20 12 34", "+596696201234", "MQ", PhoneKind.MOBILE),
+        ("0262 16 12 34", "+262262161234", "RE", PhoneKind.FIXED_LINE),
+        # landline ranges France's metadata also accepts: they used to become +33 numbers
+        ("0269 60 12 34", "+262269601234", "YT", PhoneKind.FIXED_LINE),
+        ("0596 30 12 34", "+596596301234", "MQ", PhoneKind.FIXED_LINE),
+        ("0590 20 12 34", "+590590201234", "GP", PhoneKind.FIXED_LINE),
+        ("0594 10 12 34", "+594594101234", "GF", PhoneKind.FIXED_LINE),
+        ("+262 692 12 34 56", "+262692123456", "RE", PhoneKind.MOBILE),
+        ("00262692123456", "+262692123456", "RE", PhoneKind.MOBILE),
+    ],
+)
+def test_overseas_numbers_in_the_french_plan(
+    raw: str, e164: str, region: str, kind: PhoneKind
+) -> None:
+    for country in FRENCH_PLAN_REGIONS:
+        number = normalize_phone(raw, country)
+        assert (number.e164, number.region, number.kind) == (e164, region, kind), country
+
+
+def test_a_metropolitan_mobile_typed_in_an_overseas_shop_stays_metropolitan() -> None:
+    for country in FRENCH_PLAN_REGIONS:
+        assert normalize_phone("06 12 34 56 78", country).e164 == FR_MOBILE
+    assert normalize_phone("01 23 45 67 89", "RE").e164 == "+33123456789"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "06\u201312\u201334\u201356\u201378",  # en dash
+        "06\u201112\u201134\u201156\u201178",  # non-breaking hyphen
+        "06\u201012\u201034\u201056\u201078",  # hyphen
+        "06\u2014 12 34 56 78",  # em dash
+        "06\u2212 12 34 56 78",  # minus sign
+        "06\u202f12\u202f34\u202f56\u202f78",  # narrow no-break space
+        "06\u00a012\u00a034\u00a056\u00a078",  # no-break space
+        "06\u200912 34 56 78",  # thin space
+        "06\t12\t34\t56\t78",  # tab
+        "０６ １２ ３４ ５６ ７８",  # full-width digits
+        "＋３３ ６ １２ ３４ ５６ ７８",  # full-width plus sign
+        "+33\u00a0(0)6\u00a012\u00a034\u00a056\u00a078",
+        "\u200e06 12 34 56 78\u200f",  # direction marks copied from a web page
+        "\u202a+33 6 12 34 56 78\u202c",
+        "06\u200b12\u200b34\u200b56\u200b78",  # zero-width spaces
+        "٠٦١٢٣٤٥٦٧٨",  # Arabic-Indic digits
+        "06．12．34．56．78",  # full-width full stops
+    ],
+)
+def test_typographic_separators_and_digits_are_read_as_ascii(raw: str) -> None:
+    assert to_ascii(raw).replace(" ", "").replace("-", "").replace(".", "") in {
+        "0612345678",
+        "+33612345678",
+        "+33(0)612345678",
+    }
+    assert normalize_phone(raw, "FR").e164 == FR_MOBILE
+
+
+def test_letters_stay_refused_after_ascii_folding() -> None:
+    with pytest.raises(InvalidPhoneError, match="letters"):
+        normalize_phone("０６ １２ ＡＢ ５６ ７８", "FR")
