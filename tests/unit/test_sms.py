@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import unicodedata
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -12,6 +14,7 @@ from shared.rules.sms import (
     DEFAULT_SMS_PRICE_USD,
     GSM7_BASIC,
     GSM7_EXTENSION,
+    SMART_ENCODING,
     SMS_PRICE_USD,
     Cost,
     SmsInfo,
@@ -20,6 +23,12 @@ from shared.rules.sms import (
     is_gsm7,
     to_gsm7,
 )
+from tests.support.fixtures import load_json
+
+# Twilio's message-segment-calculator tables and examples (tests/fixtures/README.md)
+SMART_MAP: list[dict[str, str]] = load_json("twilio/smart_encoding.json")["map"]
+GSM_TABLE: list[dict[str, Any]] = load_json("twilio/gsm7.json")["table"]
+SEGMENT_EXAMPLES: list[dict[str, Any]] = load_json("twilio/segment_examples.json")["cases"]
 
 
 @pytest.mark.parametrize(
@@ -76,13 +85,102 @@ def test_a_surrogate_pair_is_never_split_between_segments() -> None:
         ("Garçon Œuvre cœur", "Garcon OEuvre coeur"),
         ("“Bonjour” – l’atelier…", '"Bonjour" - l\'atelier...'),
         ("Zoë Ngũgĩ", "Zoe Ngugi"),
-        ("Hello 👋 there", "Hello  there"),
         ("Réparé à 18h, où? Ça va", "Réparé à 18h, où? Ça va"),
+        ("´Bonjour´", "'Bonjour'"),  # the acute accent is an apostrophe, not a space
+        ("Prix ½ — 3¼ • ok", "Prix 1/2 - 31/4 - ok"),
+        ("‹‹ a ›› ‚b‘", ">> a << ,b'"),  # Twilio's map, as published (angle quotes reversed)
+        ("x\u2010y\u2028z`", "x-y z'"),
+        ("Répar'Phone®", "Répar'Phone(R)"),
     ],
 )
 def test_to_gsm7_keeps_what_gsm_carries_and_approximates_the_rest(text: str, expected: str) -> None:
     assert to_gsm7(text) == expected
     assert is_gsm7(to_gsm7(text))
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Marie 😊 Curie", "Marie Curie"),
+        ("Françoise 😊", "Francoise"),
+        ("😊 Françoise", "Francoise"),
+        ("Jean 👍🏽👍🏽 Dupont", "Jean Dupont"),  # skin tones
+        ("Awino ❤️", "Awino"),  # a variation selector
+        ("🇰🇪 Wanjiru", "Wanjiru"),  # a flag
+        ("Famille 👨\u200d👩\u200d👧 Kamau", "Famille Kamau"),  # joined parts
+        ("Hello 👋 there", "Hello there"),
+    ],
+)
+def test_emoji_in_a_name_are_removed_without_leaving_runs_of_spaces(
+    name: str, expected: str
+) -> None:
+    assert to_gsm7(name) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("王小明", "王小明"),
+        ("Ольга", "Ольга"),
+        ("محمد", "محمد"),
+        ("Ἀθηνᾶ “ok”", 'Ἀθηνᾶ "ok"'),  # mapped where it can be, kept where it cannot
+        ("a ∑ b", "a ∑ b"),
+        ("Ngozi 😊 王", "Ngozi 王"),
+    ],
+)
+def test_what_cannot_be_mapped_is_kept_and_the_message_stays_ucs2(text: str, expected: str) -> None:
+    assert to_gsm7(text) == expected
+    assert analyze(to_gsm7(text)).encoding == "UCS-2"
+
+
+@pytest.mark.parametrize(
+    "entry", SMART_MAP, ids=[f"{e['codepoint']} {e['name'][:40]}" for e in SMART_MAP]
+)
+def test_every_character_of_twilios_smart_encoding_map_is_replaced_as_twilio_does(
+    entry: dict[str, str],
+) -> None:
+    """Twilio's map, one case per character. Spaces: Twilio writes two for a no-break space and
+    seven for a tab; we write one (the issue counts them as the same substitution)."""
+    char, replacement = entry["char"], entry["replacement"]
+    expected = " " if replacement and not replacement.strip() else replacement
+    assert SMART_ENCODING[char] == expected
+    assert to_gsm7(char) == expected
+    if not unicodedata.combining(char):  # a combining mark composes with the "a" (NFC)
+        assert to_gsm7(f"a{char}b") == f"a{expected}b"
+
+
+def test_the_whole_smart_encoding_map_at_once() -> None:
+    text = "".join(e["char"] for e in SMART_MAP)
+    expected = "".join(" " if e["replacement"].isspace() else e["replacement"] for e in SMART_MAP)
+    assert to_gsm7(text) == expected
+    assert is_gsm7(to_gsm7(text))
+    assert set(SMART_ENCODING) == {e["char"] for e in SMART_MAP}
+
+
+def test_the_gsm7_alphabet_is_the_calculators() -> None:
+    table = {e["char"]: e["gsm"] for e in GSM_TABLE}
+    assert set(table) == GSM7_BASIC | GSM7_EXTENSION
+    assert {ch for ch, septets in table.items() if len(septets) == 2} == GSM7_EXTENSION
+    for ch, septets in table.items():
+        assert analyze(ch).units == len(septets)
+
+
+@pytest.mark.parametrize("case", SEGMENT_EXAMPLES, ids=[c["test"][:70] for c in SEGMENT_EXAMPLES])
+def test_segments_are_counted_as_twilios_segment_calculator_counts(case: dict[str, Any]) -> None:
+    info = analyze(case["body"])
+    assert (info.encoding, info.segments) == (case["encoding"], case["segments"])
+    if case["encoding"] == "GSM-7" and "characters" in case:
+        assert info.units == case["characters"]
+
+
+def test_a_character_as_the_reader_sees_it_is_never_split_between_segments() -> None:
+    family = "👨\u200d👩\u200d👧"  # 8 UTF-16 units, one character on screen
+    text = "ê" * 63 + family + "ê" * 10  # units 63..70 straddle the 67-unit boundary
+    assert analyze(text).units == 81
+    assert analyze(text).segments == 2
+    flag = "🇰🇪"
+    assert analyze("ê" * 66 + flag + "ê" * 10).segments == 2
+    assert analyze("e\u0301" * 35).segments == 1  # 70 units, 35 characters
 
 
 @pytest.mark.parametrize(
@@ -144,6 +242,17 @@ def test_other_texts_are_ucs2_with_the_70_67_rule(text: str) -> None:
         assert math.ceil(units / 67) <= info.segments <= math.ceil(units / 66)
 
 
-@given(st.text(max_size=200))
-def test_to_gsm7_always_gives_gsm7(text: str) -> None:
+_MAPPABLE = sorted(GSM7_BASIC | GSM7_EXTENSION | set(SMART_ENCODING) | set("éêçœÉÊÀÂÎÏÔÛüÙ"))
+
+
+@given(st.text(alphabet=st.sampled_from(_MAPPABLE), max_size=200))
+def test_text_that_can_be_mapped_always_gives_gsm7(text: str) -> None:
     assert analyze(to_gsm7(text)).encoding == "GSM-7"
+
+
+@given(st.text(max_size=200))
+def test_to_gsm7_never_invents_a_character_gsm7_lacks(text: str) -> None:
+    out = to_gsm7(text)
+    assert to_gsm7(out) == out or is_gsm7(out) is False
+    for ch in out:
+        assert ch in GSM7_BASIC or ch in GSM7_EXTENSION or ch in unicodedata.normalize("NFC", text)
