@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from functools import partial
@@ -69,6 +70,24 @@ def _price(value: Any) -> float | None:
 
 
 # --- Twilio -----------------------------------------------------------------------------------
+
+# The fields the Twilio parsers read one value of (and those every messaging webhook carries):
+# repeated in a signed form, the request is refused (``signatures.verify_twilio``).
+TWILIO_SINGLE_VALUED = frozenset(
+    {
+        "AccountSid", "ApiVersion", "MessagingServiceSid", "MessageSid", "SmsSid",
+        "SmsMessageSid", "MessageStatus", "SmsStatus", "ErrorCode", "ErrorMessage", "Price",
+        "PriceUnit", "From", "To", "Body", "NumMedia", "NumSegments", "ButtonText",
+        "ButtonPayload", "Latitude", "Longitude", "Address", "Label", "WaId", "ProfileName",
+        "MessageType", "OptOutType", "RawDlrDoneDate", "ChannelToAddress",
+    }
+)  # fmt: skip
+_TWILIO_MEDIA_FIELD = re.compile(r"(?:MediaUrl|MediaContentType)\d+")
+
+
+def twilio_single_valued(name: str) -> bool:
+    """Whether Twilio sends at most one value of this form field."""
+    return name in TWILIO_SINGLE_VALUED or bool(_TWILIO_MEDIA_FIELD.fullmatch(name))
 
 
 def twilio_status(form: Mapping[str, str]) -> StatusUpdate | None:

@@ -31,8 +31,10 @@ from functions.boundary.runtime import Deps
 from functions.boundary.serve import EMPTY_TWIML, Target
 from functions.boundary.signatures import (
     META_SIGNATURE_HEADER,
+    PublicUrl,
+    TwilioKeys,
     meta_challenge,
-    parse_form,
+    twilio_params,
     verify_meta,
     verify_twilio,
 )
@@ -52,16 +54,20 @@ def _twilio_signed(target: str) -> Callable[[RawRequest, Settings], None]:
     def authorize(raw: RawRequest, settings: Settings) -> None:
         verify_twilio(
             raw,
-            settings.twilio.auth_token,
-            public_base_url=settings.public_base_url,
-            target=target,
+            TwilioKeys(settings.twilio.auth_token, settings.twilio.webhook_signing_key),
+            PublicUrl(
+                target,
+                webhook_public_url=settings.webhook_public_url,
+                public_base_url=settings.public_base_url,
+                deployed=settings.deployed,
+            ),
         )
 
     return authorize
 
 
 def _form(raw: RawRequest) -> dict[str, str]:
-    return parse_form(raw.body).to_dict()
+    return twilio_params(raw)
 
 
 # -- twilio_status -------------------------------------------------------------------------------

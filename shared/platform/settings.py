@@ -67,6 +67,9 @@ class TwilioSettings:
     whatsapp_from: str | None = None
     status_callback_url: str | None = None
     api_base_url: str = DEFAULT_TWILIO_API_BASE_URL
+    # The secret of a Twilio SharedKey (Webhooks configuration API): webhooks a Webhook Rule
+    # signs with it carry ``X-Twilio-Webhooks-Signature-Settings``; the others, the auth token.
+    webhook_signing_key: str | None = None
 
     @property
     def has_credentials(self) -> bool:
@@ -137,6 +140,9 @@ class Settings:
     default_country: str = "FR"
     registration_url: str | None = None
     public_base_url: str | None = None
+    # This function's own public URL, exactly as the provider calls it (set per function by
+    # the deploy step): the only URL a Twilio signature is checked against when set.
+    webhook_public_url: str | None = None
     whatsapp_provider: str = "twilio"
     fcm_enabled: bool = True
     fcm_api_base_url: str | None = None
@@ -166,6 +172,7 @@ class Settings:
             default_country=(_get(e, "DEFAULT_COUNTRY") or "FR").upper(),
             registration_url=_get(e, "REGISTRATION_URL"),
             public_base_url=_get(e, "PUBLIC_BASE_URL"),
+            webhook_public_url=_get(e, "WEBHOOK_PUBLIC_URL"),
             whatsapp_provider=provider,
             fcm_enabled=_flag(e, "FCM_ENABLED", True),
             fcm_api_base_url=_get(e, "FCM_API_BASE_URL"),
@@ -183,6 +190,7 @@ class Settings:
                 whatsapp_from=_get(e, "TWILIO_WHATSAPP_FROM"),
                 status_callback_url=_get(e, "TWILIO_STATUS_CALLBACK_URL"),
                 api_base_url=_get(e, "TWILIO_API_BASE_URL") or DEFAULT_TWILIO_API_BASE_URL,
+                webhook_signing_key=_get(e, "TWILIO_WEBHOOK_SIGNING_KEY"),
             ),
             meta=MetaSettings(
                 token=_get(e, "META_WHATSAPP_TOKEN"),
@@ -219,6 +227,7 @@ class Settings:
         """Every secret this deployment holds: what logs must never print (one list)."""
         values = (
             self.twilio.auth_token,
+            self.twilio.webhook_signing_key,
             self.meta.token,
             self.meta.app_secret,
             self.meta.verify_token,
