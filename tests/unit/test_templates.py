@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
+import unicodedata
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from shared.rules.templates.catalog import CATALOG
-from shared.rules.templates.model import Droppable, alternatives
 
 from shared.model.enums import Channel, EventKey
 from shared.model.shop import ShopSettings
@@ -20,11 +20,13 @@ from shared.rules.templates import (
     TEMPLATE_VARIABLES,
     RenderedMessage,
     UnknownTemplateError,
+    catalog,
     choose_language,
     format_money,
     render,
     whatsapp_template_ref,
 )
+from shared.rules.templates.model import Droppable, alternatives
 
 LANGUAGES = ("fr", "en", "sw")
 ALL_IDS = sorted({k.value for k in EventKey} | {"ticket.walk_in_welcome"})
@@ -87,7 +89,7 @@ TYPICAL = {
 def test_every_event_key_and_the_walk_in_welcome_have_wording_in_every_language() -> None:
     assert sorted(TEMPLATE_IDS) == ALL_IDS
     for language in LANGUAGES:
-        assert sorted(CATALOG[language]) == ALL_IDS, language
+        assert sorted(catalog()[language].templates) == ALL_IDS, language
     assert sorted(TEMPLATE_VARIABLES) == ALL_IDS
 
 
@@ -141,8 +143,8 @@ def test_sms_steps_down_to_a_shorter_wording_when_optional_parts_are_not_enough(
 
 
 def test_sms_wording_itself_is_gsm7_and_has_no_emoji() -> None:
-    for language, texts in CATALOG.items():
-        for template_id, wording in texts.items():
+    for language, texts in catalog().items():
+        for template_id, wording in texts.templates.items():
             for part in wording.sms:
                 for text in alternatives(part.part if isinstance(part, Droppable) else part):
                     assert is_gsm7(text), f"{language} {template_id}: {text!r}"
@@ -410,6 +412,21 @@ def test_rendering_never_fails_whatever_the_data(
     message = render(template_id, channel, language, data)
     assert message.text
     if channel is Channel.SMS:
-        assert analyze(message.text).encoding == "GSM-7"
+        # The wording is GSM-7; since issue 14 a character of the data that Twilio's map cannot
+        # rewrite is kept (the message goes UCS-2) rather than deleted, so only data adds one.
+        given_chars = "".join(unicodedata.normalize("NFC", text) for text in _strings(data))
+        allowed = set(given_chars) | set(given_chars.upper())
+        assert {ch for ch in message.text if not is_gsm7(ch)} <= allowed, message.text
     if message.html is not None:
         assert "<script" not in message.html
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _strings(item)

@@ -17,7 +17,7 @@ from shared.rules.replies import ReplyType
     [
         ("fr", "KE", "fr"),
         ("en", "FR", "en"),
-        ("sw", "KE", "en"),
+        ("sw", "KE", "sw"),  # replies follow the notification language choice (issue 12)
         (None, "FR", "fr"),
         (None, "BE", "fr"),
         (None, "KE", "en"),

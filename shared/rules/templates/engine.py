@@ -1,10 +1,11 @@
-"""Rendering: a template id, a channel, a language and data -> the words to send.
+"""Rendering: a template id, a channel, a language and data -> the words to send; and the
+answers to inbound messages (``render_reply``), from the same catalog with the same parts.
 
-Safety: template texts are trusted constants; user data only ever enters as *values* of a
-single ``string.Template.safe_substitute`` pass (never ``str.format`` or f-strings on it), after
-cleaning (one line, no control characters). Email HTML escapes the template and every value;
-URLs become links only when they are ``http(s)``. SMS values are rewritten to GSM-7 and capped in
-length so typical messages stay one segment.
+Safety: template texts are trusted data (the catalog files); user data only ever enters as
+*values* of a single ``string.Template.safe_substitute`` pass (never ``str.format`` or f-strings
+on it), after cleaning (one line, no control characters). Email HTML escapes the template and
+every value; URLs become links only when they are ``http(s)``. SMS values are rewritten to GSM-7
+and capped in length so typical messages stay one segment.
 """
 
 from __future__ import annotations
@@ -16,10 +17,11 @@ from typing import Any
 
 from shared.model.enums import Channel
 from shared.platform.errors import InvalidInputError
+from shared.rules.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from shared.rules.sms import analyze, to_gsm7
-from shared.rules.templates.catalog import texts_for
+from shared.rules.templates.loader import reply_for, texts_for
 from shared.rules.templates.model import Droppable, Part, SmsPart, Texts, choose, fill, fillable
-from shared.rules.templates.values import URL_KEYS, build_values
+from shared.rules.templates.values import URL_KEYS, build_values, reply_values
 
 # Longest value an SMS may carry per variable (URLs are never cut: a cut link is useless).
 SMS_CAPS = {
@@ -36,7 +38,7 @@ _NO_SPACE_BEFORE = (".", ",", ")", ":", "!", "?")
 
 
 class UnknownTemplateError(InvalidInputError):
-    """A template id with no wording (not an event key of the contract nor a known extra)."""
+    """A template or reply id with no wording (not an event key, a reply type or a known extra)."""
 
 
 @dataclass(frozen=True)
@@ -147,7 +149,7 @@ def render(
     texts = texts_for(template_id, language)
     if texts is None:
         raise UnknownTemplateError(f"no template {template_id!r}")
-    lang = language if language in ("fr", "en", "sw") else "en"
+    lang = language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
     values = build_values(template_id, lang, data)
     kind = Channel(channel)
     if kind is Channel.SMS:
@@ -164,3 +166,17 @@ def render(
     return RenderedMessage(
         subject=subject, text=text, html=_email_html(texts, values, lang, subject), title=None
     )
+
+
+def render_reply(reply_id: str, language: str, data: Mapping[str, Any]) -> str:
+    """The answer ``reply_id`` (``reply.status``...) in ``language`` (another language falls back
+    to English), with the values of ``values.reply_values``: each part is a sentence, first
+    letter capitalized, joined by spaces. The same text goes out on SMS and WhatsApp. Raises
+    ``UnknownTemplateError`` for an id without wording."""
+    parts = reply_for(reply_id, language)
+    if parts is None:
+        raise UnknownTemplateError(f"no reply {reply_id!r}")
+    lang = language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
+    values = reply_values(lang, data)
+    chosen = [choose(part, values) for part in parts]
+    return _join([_capitalize(fill(text, values)) for text in chosen if text is not None], " ")

@@ -9,10 +9,13 @@ be filled is left out. So a missing value never shows as "None" or as an empty h
 
 SMS parts wrapped in ``Droppable`` are removed, last first, when the text would not fit in one
 GSM-7 segment; if it still does not fit, parts step down to their later (shorter) alternatives.
+
+The wording itself is data: ``catalog/<language>.toml``, read by ``loader`` into these types.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from string import Template
 
@@ -39,6 +42,26 @@ class Texts:
     whatsapp: tuple[Part, ...]
     push_title: Part
     push_body: tuple[Part, ...]
+
+
+@dataclass(frozen=True)
+class LanguageCatalog:
+    """Everything written in one language: notifications, replies and the words of values.
+
+    ``templates`` by template id (``ticket.completed``), ``replies`` by reply type
+    (``reply.status``: its parts, each a sentence), ``labels`` by group then key
+    (``labels["ticket_status"]["in_repair"]``). Read-only mappings all the way down.
+    """
+
+    language: str
+    templates: Mapping[str, Texts]
+    replies: Mapping[str, tuple[Part, ...]]
+    labels: Mapping[str, Mapping[str, str]]
+
+    def label(self, group: str, key: str) -> str | None:
+        """The word ``key`` of ``group`` (``channel``/``sms``), or None when there is none."""
+        words = self.labels.get(group)
+        return words.get(key) if words is not None else None
 
 
 def alternatives(part: Part) -> tuple[str, ...]:

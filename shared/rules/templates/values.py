@@ -2,7 +2,8 @@
 
 Every value is a string without control characters or line breaks (a name cannot inject a line
 into a message), URLs are kept only when they are ``http(s)``, and anything missing, blank or of
-the wrong type is simply absent (the template then leaves out the part that needs it).
+the wrong type is simply absent (the template then leaves out the part that needs it). Words
+(status labels, day names...) come from the catalog's ``[labels]``.
 """
 
 from __future__ import annotations
@@ -15,70 +16,20 @@ from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from shared.rules.templates.loader import label
+from shared.rules.templates.model import fill
+
 _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e]")
 MAX_VALUE = 200
 
 TEXT_KEYS = ("customerName", "shopName", "ticketId", "orderId", "cartId", "device", "discountCode")
 URL_KEYS = ("trackingUrl", "registrationUrl", "cartUrl")
-
-_STATUS_LABELS: dict[str, dict[str, dict[str, str]]] = {
-    "ticket": {
-        "fr": {  # "Votre <appareil> est ..."
-            "received": "enregistré",
-            "diagnosing": "en diagnostic",
-            "waiting_parts": "en attente de pièces",
-            "in_repair": "en cours de réparation",
-            "completed": "réparé",
-            "picked_up": "récupéré",
-            "cancelled": "à récupérer (réparation annulée)",
-        },
-        "en": {
-            "received": "received",
-            "diagnosing": "being diagnosed",
-            "waiting_parts": "waiting for parts",
-            "in_repair": "being repaired",
-            "completed": "completed",
-            "picked_up": "picked up",
-            "cancelled": "cancelled",
-        },
-        "sw": {  # "Kifaa chako ..." (ki-vi class agreement)
-            "received": "kimepokelewa",
-            "diagnosing": "kinachunguzwa",
-            "waiting_parts": "kinasubiri vipuri",
-            "in_repair": "kinatengenezwa",
-            "completed": "kiko tayari",
-            "picked_up": "kimechukuliwa",
-            "cancelled": "hakitatengenezwa (matengenezo yameghairiwa)",
-        },
-    },
-    "order": {
-        "fr": {
-            "placed": "enregistrée",
-            "paid": "payée",
-            "shipped": "expédiée",
-            "out_for_delivery": "en cours de livraison",
-            "delivered": "livrée",
-            "cancelled": "annulée",
-        },
-        "en": {
-            "placed": "placed",
-            "paid": "paid",
-            "shipped": "shipped",
-            "out_for_delivery": "out for delivery",
-            "delivered": "delivered",
-            "cancelled": "cancelled",
-        },
-        "sw": {  # "Agizo lako ..." (li-ya class agreement)
-            "placed": "limepokelewa",
-            "paid": "limelipwa",
-            "shipped": "limetumwa",
-            "out_for_delivery": "liko njiani",
-            "delivered": "limefikishwa",
-            "cancelled": "limeghairiwa",
-        },
-    },
-}
+# Every variable ``build_values`` can give a notification template.
+VARIABLES = frozenset(
+    {*TEXT_KEYS, *URL_KEYS, "deviceLabel", "statusLabel", "total", "cartTotal", "paymentDueAt"}
+    | {"discountExpiresAt", "discountPercent", "cartSummary", "cartCount", "cartLines"}
+)
 
 _MONTHS_EN = (
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -197,11 +148,11 @@ def format_date(value: Any, language: str, zone: ZoneInfo, *, with_time: bool) -
     )
 
 
-def status_label(template_id: str, status: Any, language: str) -> str | None:
-    kind = template_id.split(".", 1)[0]
+def status_label(group: str, status: Any, language: str) -> str | None:
+    """The word for a raw status in ``[labels.<group>]`` (``ticket_status``...), or None."""
     if not isinstance(status, str):
         return None
-    return _STATUS_LABELS.get(kind, {}).get(language, {}).get(status.strip().lower())
+    return label(group, status.strip().lower(), language)
 
 
 def _items(raw: Any) -> list[tuple[str, Decimal, Decimal | None]]:
@@ -221,9 +172,8 @@ def _items(raw: Any) -> list[tuple[str, Decimal, Decimal | None]]:
     return items
 
 
-_ITEM_WORDS = {"fr": ("article", "articles"), "en": ("item", "items"), "sw": ("bidhaa", "bidhaa")}
-_DEVICE_WORDS = {"fr": "appareil", "en": "device", "sw": "kifaa"}
-_MORE = {"fr": "autre(s)", "en": "more", "sw": "zaidi"}
+def _word(key: str, language: str, count: int) -> str:
+    return fill(label("word", key, language) or "$count", {"count": str(count)})
 
 
 def cart_values(data: Mapping[str, Any], language: str, currency: str) -> dict[str, str]:
@@ -233,25 +183,23 @@ def cart_values(data: Mapping[str, Any], language: str, currency: str) -> dict[s
     if not items:
         return {}
     count = int(sum(quantity for _, quantity, _ in items))
-    one, many = _ITEM_WORDS.get(language, _ITEM_WORDS["en"])
-    word = one if count == 1 else many
     names = [name for name, _, _ in items[:2]]
     summary = ", ".join(names)
     if len(items) > 2:
-        summary += f" +{len(items) - 2} {_MORE.get(language, 'more')}"
+        summary += " " + _word("more_items", language, len(items) - 2)
     lines = []
     for name, quantity, price in items[:20]:
         qty = f" x{format_number(quantity, language, 0)}" if quantity != 1 else ""
         money = format_money(price * quantity, currency, language) if price is not None else None
         colon = " : " if language == "fr" else ": "
         lines.append(f"- {name}{qty}" + (f"{colon}{money}" if money else ""))
-    cart_count = f"{word} {count}" if language == "sw" else f"{count} {word}"
+    cart_count = _word("one_item" if count == 1 else "many_items", language, count)
     return {"cartSummary": summary, "cartCount": cart_count, "cartLines": "\n".join(lines)}
 
 
 def build_values(template_id: str, language: str, data: Mapping[str, Any]) -> dict[str, str]:
     """Every variable a template may mention, as display strings (absent when unknown)."""
-    values: dict[str, str] = {"deviceLabel": _DEVICE_WORDS.get(language, "device")}
+    values: dict[str, str] = {"deviceLabel": label("word", "device", language) or "device"}
     for key in TEXT_KEYS:
         text = clean_text(data.get(key))
         if text:
@@ -267,8 +215,9 @@ def build_values(template_id: str, language: str, data: Mapping[str, Any]) -> di
     if not (isinstance(currency, str) and currency.strip()):
         currency = _COUNTRY_CURRENCY.get(country.upper(), "") if isinstance(country, str) else ""
     zone = zone_for(data, language)
+    kind = template_id.split(".", 1)[0]
     optional = {
-        "statusLabel": status_label(template_id, data.get("status"), language),
+        "statusLabel": status_label(f"{kind}_status", data.get("status"), language),
         "total": format_money(data.get("total"), currency, language),
         "cartTotal": format_money(data.get("cartTotal"), currency, language),
         "paymentDueAt": format_date(data.get("paymentDueAt"), language, zone, with_time=True),
@@ -283,4 +232,64 @@ def build_values(template_id: str, language: str, data: Mapping[str, Any]) -> di
         )
     values.update({k: v for k, v in optional.items() if v})
     values.update(cart_values(data, language, str(currency)))
+    return values
+
+
+# Every variable ``reply_values`` can give an answer (``[replies]`` in the catalog).
+REPLY_VARIABLES = frozenset(
+    {"shopName", "channelName", "device", "ticketId", "orderId", "statusLabel", "trackingUrl"}
+    | {"day", "time"}
+)
+_WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+# Swahili time counts hours from 06:00 ("saa 1 asubuhi" is 07:00); each range says its period.
+_SWAHILI_PERIODS = ((5, "usiku"), (12, "asubuhi"), (16, "mchana"), (19, "jioni"), (24, "usiku"))
+
+
+def format_clock(moment: datetime, language: str) -> str:
+    """``09:00`` -> ``09:00``; in Swahili ``3 asubuhi`` (``saa 3 asubuhi``, as people say it)."""
+    if language != "sw":
+        return f"{moment.hour:02d}:{moment.minute:02d}"
+    hour = (moment.hour + 6) % 12 or 12
+    clock = f"{hour}:{moment.minute:02d}" if moment.minute else str(hour)
+    period = next(word for end, word in _SWAHILI_PERIODS if moment.hour < end)
+    return f"{clock} {period}"
+
+
+def opening_values(
+    opening: datetime, now: datetime, timezone: str, language: str
+) -> dict[str, str]:
+    """``day`` (today, tomorrow or the weekday) and ``time`` of an opening, in the shop's zone."""
+    zone = ZoneInfo(timezone)
+    local, today = opening.astimezone(zone), now.astimezone(zone).date()
+    days = (local.date() - today).days
+    key = "today" if days == 0 else "tomorrow" if days == 1 else _WEEKDAYS[local.weekday()]
+    day = label("day", key, language)
+    return {"day": day, "time": format_clock(local, language)} if day else {}
+
+
+def reply_values(language: str, data: Mapping[str, Any]) -> dict[str, str]:
+    """The values an answer mentions, from ``shopName``, ``channel``, ``ticketId`` or
+    ``orderId`` with its ``status`` (+ ``device``, ``trackingUrl``), ``opening``, ``now`` and
+    ``timezone``. A record's status is always named: its label, else the raw status, else "?"."""
+    values = {}
+    for key in ("shopName", "device", "ticketId", "orderId"):
+        text = clean_text(data.get(key))
+        if text:
+            values[key] = text
+    channel = data.get("channel")
+    name = label("channel", channel, language) if isinstance(channel, str) else None
+    if name:
+        values["channelName"] = name
+    url = clean_url(data.get("trackingUrl"))
+    if url:
+        values["trackingUrl"] = url
+    record = "ticket" if "ticketId" in values else "order" if "orderId" in values else None
+    if record is not None:
+        status = data.get("status")
+        values["statusLabel"] = (
+            status_label(f"reply_{record}_status", status, language) or clean_text(status) or "?"
+        )
+    opening, now, timezone = data.get("opening"), data.get("now"), data.get("timezone")
+    if isinstance(opening, datetime) and isinstance(now, datetime) and isinstance(timezone, str):
+        values.update(opening_values(opening, now, timezone, language))
     return values

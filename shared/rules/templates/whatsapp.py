@@ -20,7 +20,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from shared.model.shop import ShopSettings
-from shared.rules.templates.language import normalize_language
+from shared.rules.language import normalize_language
+from shared.rules.templates.loader import label
 from shared.rules.templates.values import build_values
 
 TEMPLATE_VARIABLES: Mapping[str, tuple[str, ...]] = {
@@ -45,11 +46,6 @@ TEMPLATE_VARIABLES: Mapping[str, tuple[str, ...]] = {
     ),
 }
 META_LANGUAGES = {"fr": "fr", "en": "en_US", "sw": "sw"}
-_PLACEHOLDERS = {
-    "fr": {"customerName": "cher client", "statusLabel": "en cours", "shopName": "notre boutique"},
-    "en": {"customerName": "there", "statusLabel": "in progress", "shopName": "our shop"},
-    "sw": {"customerName": "mteja", "statusLabel": "inaendelea", "shopName": "duka letu"},
-}
 
 
 @dataclass(frozen=True)
@@ -92,9 +88,8 @@ def whatsapp_template_ref(
     meta_language = configured.meta_language if configured else None
     lang = normalize_language(meta_language) or normalize_language(language) or "en"
     values = build_values(template_id, lang, data)
-    placeholders = _PLACEHOLDERS.get(lang, _PLACEHOLDERS["en"])
     variables = tuple(
-        values.get(name) or placeholders.get(name, "-")
+        values.get(name) or label("placeholder", name, lang) or "-"
         for name in TEMPLATE_VARIABLES.get(template_id, ())
     )
     return WhatsAppTemplateRef(

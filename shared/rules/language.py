@@ -1,4 +1,4 @@
-"""Which language a customer is written to in."""
+"""Which language a customer is written to in: one choice for notifications and replies alike."""
 
 from __future__ import annotations
 
