@@ -219,6 +219,3 @@ class NotificationRecord:
             urgent=self.urgent,
             purpose=self.purpose,
         )
-
-
-Draft = NotificationRecord  # the planner's name for a new record, until its callers move

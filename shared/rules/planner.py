@@ -13,8 +13,8 @@ from typing import Any
 from shared.model.documents import CustomerContext
 from shared.model.enums import Channel, NotificationStatus, Provider
 from shared.model.ids import notification_id
-from shared.model.plan import ConfiguredProviders, PlannedMessage
-from shared.model.record import Draft
+from shared.model.plan import WALK_IN_TEMPLATE, ConfiguredProviders, PlannedMessage
+from shared.model.record import NotificationRecord
 from shared.model.shop import ShopSettings
 from shared.platform.settings import Settings
 from shared.rules.cascade import message_country, plan_notifications
@@ -23,8 +23,6 @@ from shared.rules.phones import PhoneError, normalize_phone
 from shared.rules.render_data import build_render_data, registration_link
 from shared.rules.templates import choose_language
 from shared.rules.timerules import QUIET_CHANNELS, next_allowed_send
-
-WALK_IN_TEMPLATE = "ticket.walk_in_welcome"
 
 
 @dataclass(frozen=True)
@@ -76,7 +74,7 @@ def plan_drafts(
     settings: Settings,
     shop: ShopSettings,
     now: datetime,
-) -> list[Draft]:
+) -> list[NotificationRecord]:
     """The drafts for one customer event: one per planned message (pending or skipped)."""
     profile = customer.profile
     plan = plan_notifications(
@@ -120,7 +118,7 @@ def plan_drafts(
             default_country=settings.default_country,
         )
         drafts.append(
-            Draft(
+            NotificationRecord(
                 notification_id=notification_id(event_id, message.template, message.channel),
                 type=event.key.value,
                 channel=message.channel,

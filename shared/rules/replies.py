@@ -4,7 +4,7 @@ The texts are catalog entries (``[replies]`` in ``templates/catalog/<language>.t
 by the template engine, in the language notifications use (``shared.rules.language``): the
 customer's when supported, else their country's, else English.
 
-Replies go out like any message (``shared.pipeline.outbox.submit``): a ``notification_history``
+Replies go out like any message (``shared.flows.outbox.submit``): a ``notification_history``
 document with a pre-rendered ``body``, then a task to ``deliver_notification``. They are
 ``urgent`` (an answer to someone who just wrote is never held for quiet hours) and typed
 ``reply.*`` (delivery does not cancel them for a switched-off channel: the opt-out
@@ -20,7 +20,7 @@ from typing import Any
 
 from shared.model.enums import Channel, Provider
 from shared.model.ids import notification_id, reply_event_id
-from shared.model.record import Draft
+from shared.model.record import NotificationRecord
 from shared.rules.language import choose_language
 from shared.rules.templates import UnknownTemplateError, render_reply
 from shared.rules.templates.loader import label
@@ -98,10 +98,10 @@ def reply_draft(
     language: str,
     country: str | None,
     refs: Mapping[str, str] | None = None,
-) -> Draft:
+) -> NotificationRecord:
     """An answer as an outbox draft; ``dedupe_key`` makes its id (one answer per key)."""
     source = reply_event_id(dedupe_key, reply_type.value)
-    return Draft(
+    return NotificationRecord(
         notification_id=notification_id(source, reply_type.value, channel.value),
         type=reply_type.value,
         channel=channel,

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from shared.model.enums import Channel, Provider
-from shared.model.record import Draft
+from shared.model.record import NotificationRecord
 from shared.rules import replies
 from shared.rules.replies import ReplyType
 
@@ -60,7 +60,7 @@ def test_consent_confirmations_say_how_to_undo(lang: str, channel: Channel) -> N
 
 
 def test_reply_drafts_are_urgent_pre_rendered_and_deterministic() -> None:
-    def draft(key: str) -> Draft:
+    def draft(key: str) -> NotificationRecord:
         return replies.reply_draft(
             reply_type=ReplyType.OPT_OUT,
             dedupe_key=key,
