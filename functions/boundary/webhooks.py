@@ -21,6 +21,7 @@ bad record of a Meta batch does not stop the others (``shared.flows.meta_batch``
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
@@ -155,14 +156,26 @@ def parse_batch(raw: RawRequest, deps: Deps) -> MetaBatch:
     if not isinstance(payload, dict):
         log.warning("a signed Meta webhook whose body is not a JSON object")
         return MetaBatch()
-    batch = payloads.meta_batch(payload)
+    batch = payloads.meta_batch(payload, phone_number_id=deps.settings.meta.phone_number_id)
     if batch.ignored:
-        log.info("ignored %d Meta records or changes we do not handle", batch.ignored)
+        level = logging.WARNING if "other_phone_number" in batch.ignored_by else logging.INFO
+        log.log(
+            level,
+            "ignored %d Meta records or changes: %s",
+            batch.ignored,
+            ", ".join(f"{why} {n}" for why, n in sorted(batch.ignored_by.items())),
+            extra={"ignored": dict(batch.ignored_by)},
+        )
+    if batch.unknown_kinds:
+        log.warning(
+            "kept Meta messages of types we do not know (stored as kind unknown): %s",
+            ", ".join(batch.unknown_kinds),
+        )
     return batch
 
 
 def run_batch(batch: MetaBatch, deps: Deps) -> BatchOutcome | None:
-    if not (batch.statuses or batch.messages or batch.preferences):
+    if batch.empty:
         return None
     from shared.flows.meta_batch import handle_batch  # noqa: PLC0415 - after the check
 

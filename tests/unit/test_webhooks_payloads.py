@@ -118,10 +118,16 @@ def test_meta_marketing_preferences_parse(scenario: str, value: str) -> None:
 def test_meta_payloads_of_kinds_we_do_not_handle_are_counted_not_crashed() -> None:
     body = {"entry": [{"changes": [{"field": "message_template_status_update", "value": {}}]}]}
     assert meta_batch(body).ignored == 1
+    assert meta_batch(body).ignored_by == {"unusable": 1}
+    account = {"entry": [{"changes": [{"field": "account_update", "value": {"event": "X"}}]}]}
+    assert meta_batch(account).ignored_by == {"field:account_update": 1}
     future = json.loads(json.dumps(MESSAGES["text"]))
     future["entry"][0]["changes"][0]["value"]["messages"][0]["type"] = "hologram"
-    [message] = meta_batch(future).messages
-    assert message.kind == "hologram"
+    batch = meta_batch(future)
+    [message] = batch.messages
+    assert (message.kind, message.details["rawType"]) == ("unknown", "hologram")
+    assert batch.unknown_kinds == ("hologram",)
+    assert batch.ignored == 0
 
 
 @pytest.mark.parametrize(
@@ -272,6 +278,26 @@ json_values = st.recursive(
                     "value",
                     "contacts",
                     "pricing",
+                    "field",
+                    "metadata",
+                    "phone_number_id",
+                    "user_id",
+                    "from_user_id",
+                    "interactive",
+                    "button_reply",
+                    "nfm_reply",
+                    "response_json",
+                    "edit",
+                    "revoke",
+                    "message",
+                    "original_message_id",
+                    "system",
+                    "order",
+                    "product_items",
+                    "calls",
+                    "message_template_name",
+                    "message_template_language",
+                    "event",
                 ]
             )
             | st.text(max_size=8),
@@ -286,6 +312,7 @@ json_values = st.recursive(
 @given(json_values)
 def test_meta_batch_never_raises(payload: Any) -> None:
     meta_batch(payload)
+    meta_batch(payload, phone_number_id="106540352242922")
 
 
 @given(st.dictionaries(st.text(max_size=20), st.text(max_size=40), max_size=12))
