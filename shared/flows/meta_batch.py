@@ -1,4 +1,5 @@
-"""One Meta webhook body: its statuses, messages and preference changes, each handled alone.
+"""One Meta webhook body: its statuses, messages, preference changes and template updates,
+each handled alone.
 
 Meta batches several records in one POST. One bad record never stops the others (as
 Powertools' batch processing collects failures per record): a record that fails transiently
@@ -52,6 +53,7 @@ def handle_batch(
     from shared.flows.inbound import handle_message  # noqa: PLC0415
     from shared.flows.inbound_consent import handle_preference  # noqa: PLC0415
     from shared.flows.statuses import apply_status  # noqa: PLC0415
+    from shared.flows.templates_status import handle_template_update  # noqa: PLC0415
 
     jobs: list[tuple[str, Callable[[], object]]] = []
     jobs += [("status", partial(apply_status, db, u, now=now, queue=queue)) for u in batch.statuses]
@@ -63,6 +65,7 @@ def handle_batch(
         ("preference", partial(handle_preference, db, p, settings=settings, now=now))
         for p in batch.preferences
     ]
+    jobs += [("template", partial(handle_template_update, db, t, now=now)) for t in batch.templates]
     handled = failed = transient = 0
     for what, work in jobs:
         try:

@@ -22,6 +22,7 @@ ORPHANS = "provider_status_orphans"
 CART_REMINDERS = "cart_reminders"
 DISCOUNT_CODES = "discount_codes"
 DISCOUNT_REDEMPTIONS = "discount_redemptions"
+WHATSAPP_TEMPLATE_STATUS = "whatsapp_template_status"  # {name}_{language}: what Meta said
 SETTINGS = "settings"
 SHOP_SETTINGS = "notifications"  # settings/notifications
 
