@@ -1,21 +1,31 @@
-"""Cloud Functions entry file: imports and re-exports every deployed target, nothing else."""
+"""Cloud Functions' entry file: exports every target of ``functions/registry.py``, nothing else.
 
-from functions.cart_sweep import cart_sweep
-from functions.deliver_notification import deliver_notification
-from functions.meta_webhook import meta_webhook
-from functions.on_cart_written import on_cart_written
-from functions.on_order_written import on_order_written
-from functions.on_ticket_written import on_ticket_written
-from functions.twilio_inbound import twilio_inbound
-from functions.twilio_status import twilio_status
+Each target is imported when first asked for, not when this file loads. functions-framework
+loads this file and then resolves ``getattr(main, TARGET)``: the module ``__getattr__`` below
+(PEP 562) imports ``functions.<TARGET>`` at that moment, so a cold start imports its own target
+and none of the others (``on_ticket_written``'s instance never loads the Twilio webhooks).
+Every target stays exported: ``from main import on_ticket_written``, ``main.twilio_status``,
+``__all__`` and ``dir(main)`` all see the full list.
+"""
 
-__all__ = [
-    "cart_sweep",
-    "deliver_notification",
-    "meta_webhook",
-    "on_cart_written",
-    "on_order_written",
-    "on_ticket_written",
-    "twilio_inbound",
-    "twilio_status",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+from functions.registry import BY_NAME, NAMES
+
+__all__ = list(NAMES)
+
+
+def __getattr__(name: str) -> Any:
+    """Import the target's module on first use, then keep the function as a plain global."""
+    if name not in BY_NAME:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    function = getattr(importlib.import_module(BY_NAME[name].module), name)
+    globals()[name] = function
+    return function
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
