@@ -3,11 +3,15 @@
 ``StackConfig.from_env`` reads the ``DEVSTACK_*`` variables (``make dev`` sets none: every port
 is a free one) and ``FIRESTORE_EMULATOR_HOST`` (a developer's own emulator, used instead of
 starting one). Keyword arguments win over the environment.
+
+The functions and the Firestore triggers are those of ``functions/registry.py``: ``TARGETS``,
+``TRIGGERS`` and ``main_functions()`` derive from it and declare nothing of their own.
 """
 
 from __future__ import annotations
 
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,6 +19,8 @@ from typing import Any
 
 from devstack import firebase_json
 from devstack.process import DEFAULT_HOST, ROOT
+from functions import registry
+from functions.registry import CLOUDEVENT, HTTP
 
 __all__ = [
     "CLOUDEVENT",
@@ -24,34 +30,28 @@ __all__ = [
     "ROOT",
     "TARGETS",
     "TRIGGERS",
+    "TRIGGER_DOCUMENTS",
     "FunctionSpec",
     "StackConfig",
     "fake_credential_flags",
+    "fakes_argv",
     "main_functions",
+    "trigger_ids",
+    "watched",
 ]
 
 DEFAULT_PROJECT = "demo-shop"
 DEFAULT_LOCATION = "europe-west1"
 
-CLOUDEVENT = "cloudevent"
-HTTP = "http"
-
-# Every target of main.py and how it is triggered.
-TARGETS: dict[str, str] = {
-    "on_ticket_written": CLOUDEVENT,
-    "on_order_written": CLOUDEVENT,
-    "on_cart_written": CLOUDEVENT,
-    "deliver_notification": HTTP,
-    "cart_sweep": HTTP,
-    "twilio_inbound": HTTP,
-    "twilio_status": HTTP,
-    "meta_webhook": HTTP,
-}
-# Firestore triggers: collection -> target.
+# Derived from functions/registry.py (the one list of targets), for the stack's callers:
+# every target of main.py -> its signature type, and each Firestore collection -> its target.
+TARGETS: dict[str, str] = {t.name: t.signature for t in registry.TARGETS}
 TRIGGERS: dict[str, str] = {
-    "tickets": "on_ticket_written",
-    "orders": "on_order_written",
-    "carts": "on_cart_written",
+    t.trigger.collection: t.name for t in registry.TARGETS if t.trigger is not None
+}
+# collection -> the registry's trigger (event type and document pattern) on it.
+TRIGGER_DOCUMENTS: dict[str, registry.Trigger] = {
+    t.trigger.collection: t.trigger for t in registry.TARGETS if t.trigger is not None
 }
 
 # Credentials the fakes accept and the functions use: fixed, local, not secret.
@@ -84,6 +84,30 @@ def fake_credential_flags() -> list[str]:
     ]
 
 
+def fakes_argv(config: StackConfig, meta_webhook_url: str | None) -> list[str]:
+    """``python -m devstack.fakes`` for this configuration (port 0: the fakes bind a free one
+    and their ready line says which)."""
+    argv = [
+        sys.executable,
+        "-m",
+        "devstack.fakes",
+        "--host",
+        config.host,
+        "--http-port",
+        str(config.fakes_http_port),
+        "--smtp-port",
+        str(config.fakes_smtp_port),
+        *fake_credential_flags(),
+        "--fcm-project",
+        config.project,
+    ]
+    if meta_webhook_url:
+        argv += ["--meta-webhook-url", meta_webhook_url]
+    if config.fakes_auto_callbacks:
+        argv.append("--auto-callbacks")
+    return argv
+
+
 @dataclass(frozen=True)
 class FunctionSpec:
     """One functions-framework process."""
@@ -98,6 +122,22 @@ class FunctionSpec:
     def entry_point(self) -> str:
         return self.target or self.name
 
+    def argv(self, host: str, port: int) -> list[str]:
+        """The functions-framework command line serving this target on ``host:port``."""
+        return [
+            str(Path(sys.executable).with_name("functions-framework")),
+            "--source",
+            str(self.source),
+            "--target",
+            self.entry_point,
+            "--signature-type",
+            self.signature,
+            "--host",
+            host,
+            "--port",
+            str(port),
+        ]
+
 
 def main_functions(names: Sequence[str] | None = None) -> tuple[FunctionSpec, ...]:
     """Specs for the targets of ``main.py`` (all of them by default)."""
@@ -106,6 +146,19 @@ def main_functions(names: Sequence[str] | None = None) -> tuple[FunctionSpec, ..
     if unknown:
         raise ValueError(f"unknown targets {unknown}; known: {sorted(TARGETS)}")
     return tuple(FunctionSpec(n, TARGETS[n]) for n in chosen)
+
+
+def watched(collection: str) -> registry.Trigger:
+    """The registry's trigger on ``collection``, or (a collection no target watches, a test's
+    own) every document written there."""
+    return TRIGGER_DOCUMENTS.get(collection) or registry.Trigger(f"{collection}/{{documentId}}")
+
+
+def trigger_ids(triggers: Mapping[str, str]) -> dict[str, str]:
+    """collection -> trigger id: the target's name (Eventarc's trigger is named after its
+    function), suffixed by the collection when one target watches several."""
+    targets = list(triggers.values())
+    return {c: t if targets.count(t) == 1 else f"{t}.{c}" for c, t in triggers.items()}
 
 
 def _env_int(env: Mapping[str, str], name: str) -> int:

@@ -11,68 +11,45 @@ From code and tests::
     with Stack(StackConfig.from_env()) as stack:
         stack.urls["deliver_notification"]; stack.env["FIRESTORE_EMULATOR_HOST"]
 
-From a shell: ``python -m devstack.stack up`` (what ``make dev`` runs) until Ctrl-C.
+The functions are the targets of ``functions/registry.py`` (``main_functions()``) and the
+emulator's triggers its Firestore documents (``devstack.config.watched``). What each process's
+environment holds is ``devstack.environment``'s; the command line (``python -m devstack.stack
+up``, what ``make dev`` runs, until Ctrl-C) is ``devstack.cli``'s.
 """
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import os
-import shlex
-import signal
 import socket
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from types import FrameType, TracebackType
+from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
 import requests
 
-from devstack import firebase_json
+from devstack import environment
 from devstack.config import (
-    FAKE_CREDENTIALS,
     HTTP,
     ROOT,
+    FunctionSpec,
     StackConfig,
-    fake_credential_flags,
-    main_functions,
+    fakes_argv,
+    trigger_ids,
+    watched,
 )
 from devstack.firestore import emulator
 from devstack.firestore.router import BARRIER_COLLECTION, BARRIER_TRIGGER
 from devstack.firestore.start import start_emulator
-from devstack.process import (
-    Child,
-    StackError,
-    listening_socket,
-    port_is_free,
-    stop_children,
-    wait_http,
-)
+from devstack.process import Child, StackError, listening_socket, stop_children, wait_http
 from devstack.tasks.queues import ensure_queues, queue_paths, tasks_argv
 
 TASKS_PYTHON = ROOT / ".venv-tasks" / "bin" / "python"
-
-# Variables a function must never inherit from the developer's shell (real credentials, a
-# production project): the stack sets its own or leaves them unset.
-_SCRUBBED_PREFIXES = ("TWILIO_", "META_", "SMTP_", "TASKS_", "FCM_", "INTERNAL_")
-_SCRUBBED = {
-    "GOOGLE_CLOUD_PROJECT",
-    "GCLOUD_PROJECT",
-    "GOOGLE_APPLICATION_CREDENTIALS",
-    "FIRESTORE_EMULATOR_HOST",
-    "CLOUD_TASKS_EMULATOR_HOST",
-    "DELIVER_URL",
-    "PUBLIC_BASE_URL",
-    "DEFAULT_COUNTRY",
-    "REGISTRATION_URL",
-    "WHATSAPP_PROVIDER",
-}
 
 
 class Stack:
@@ -181,17 +158,8 @@ class Stack:
         return child
 
     def _base_env(self) -> dict[str, str]:
-        env = {
-            k: v
-            for k, v in os.environ.items()
-            if k not in _SCRUBBED and not k.startswith(_SCRUBBED_PREFIXES)
-        }
-        env["PYTHONUNBUFFERED"] = "1"
-        env.setdefault("GRPC_VERBOSITY", "ERROR")
-        env["PYTHONPATH"] = os.pathsep.join(
-            p for p in (str(ROOT), os.environ.get("PYTHONPATH", "")) if p
-        )
-        return env
+        """What every child inherits (``devstack.environment.base_env``)."""
+        return environment.base_env()
 
     def _spawn_router(self) -> Child:
         listener = listening_socket(self.config.host, self.config.router_port)
@@ -213,7 +181,10 @@ class Stack:
             self.firestore_host = self._spawn_emulator()
         self.ports["firestore"] = int(self.firestore_host.rsplit(":", 1)[1])
         ids = trigger_ids(cfg.triggers)
-        triggers = [emulator.Trigger(ids[c], f"{c}/{{documentId}}") for c in cfg.triggers]
+        triggers = [
+            emulator.Trigger(ids[c], watched(c).document, watched(c).event_type)
+            for c in cfg.triggers
+        ]
         triggers.append(emulator.Trigger(BARRIER_TRIGGER, f"{BARRIER_COLLECTION}/{{barrierId}}"))
         emulator.register_triggers(self.firestore_host, cfg.project, triggers)
         config = {
@@ -270,82 +241,29 @@ class Stack:
         )
 
     def _spawn_fakes(self) -> Child:
-        cfg = self.config
-        # 0 lets the fakes bind free ports themselves; their ready line says which.
-        meta_url = self.urls.get("meta_webhook", "")
-        argv = [
-            sys.executable,
-            "-m",
-            "devstack.fakes",
-            "--host",
-            cfg.host,
-            "--http-port",
-            str(cfg.fakes_http_port),
-            "--smtp-port",
-            str(cfg.fakes_smtp_port),
-            *fake_credential_flags(),
-            "--fcm-project",
-            cfg.project,
-        ]
-        if meta_url:
-            argv += ["--meta-webhook-url", meta_url]
-        if cfg.fakes_auto_callbacks:
-            argv.append("--auto-callbacks")
+        argv = fakes_argv(self.config, self.urls.get("meta_webhook"))
         return self._spawn("fakes", argv, ready_json=True)
 
     def _fakes_env(self) -> dict[str, str]:
-        """Provider variables pointing at the fakes: their ready line's ``env`` (URLs, SMTP),
-        plus the senders and secrets the stack shares with them."""
-        if not self.fakes:
-            return {}
-        env = dict(FAKE_CREDENTIALS)
-        env.update({str(k): str(v) for k, v in dict(self.fakes.get("env") or {}).items()})
-        env["SMTP_STARTTLS"] = "false"
-        return env
+        return environment.fakes_env(self.fakes)
 
     def _function_env(self) -> dict[str, str]:
         """What every function process gets (plus its own ``PUBLIC_BASE_URL``)."""
-        cfg = self.config
-        env: dict[str, str] = {
-            "GOOGLE_CLOUD_PROJECT": cfg.project,
-            "FIRESTORE_EMULATOR_HOST": self.firestore_host or "",
-            "TASKS_LOCATION": cfg.tasks_location,
-            "TASKS_QUEUE": "notifications",
-            "DEFAULT_COUNTRY": cfg.default_country,
-            "REGISTRATION_URL": cfg.registration_url,
-            "WHATSAPP_PROVIDER": cfg.whatsapp_provider,
-            # Tests change settings/notifications between writes: no stale copy in a process.
-            "SHOP_SETTINGS_CACHE_SECONDS": "0",
-        }
-        if self.tasks_host:
-            env["CLOUD_TASKS_EMULATOR_HOST"] = self.tasks_host
-        if "deliver_notification" in self.urls:
-            env["DELIVER_URL"] = self.urls["deliver_notification"]
-        if "twilio_status" in self.urls:
-            env["TWILIO_STATUS_CALLBACK_URL"] = self.urls["twilio_status"]
-        env.update(self._fakes_env())
-        env.update(cfg.extra_env)
-        return {k: v for k, v in env.items() if v != ""}
+        return environment.function_env(
+            self.config,
+            firestore_host=self.firestore_host,
+            tasks_host=self.tasks_host,
+            urls=self.urls,
+            fakes=self.fakes,
+        )
 
-    def _spawn_function(self, spec: Any) -> Child:
+    def _spawn_function(self, spec: FunctionSpec) -> Child:
         port = self.ports[spec.name]
         env = self._base_env()
         env.update(self.env)
         env["PUBLIC_BASE_URL"] = f"http://{self.config.host}:{port}"
         env.update(spec.env)
-        argv = [
-            str(Path(sys.executable).with_name("functions-framework")),
-            "--source",
-            str(spec.source),
-            "--target",
-            spec.entry_point,
-            "--signature-type",
-            spec.signature,
-            "--host",
-            self.config.host,
-            "--port",
-            str(port),
-        ]
+        argv = spec.argv(self.config.host, port)
         listener = self._listeners.pop(spec.name)
         return self._spawn(f"fn-{spec.name}", argv, env=env, listener=listener)
 
@@ -423,20 +341,12 @@ class Stack:
 
     def developer_env(self) -> dict[str, str]:
         """The variables a shell needs to talk to this stack (written to ``.devstack/env``)."""
-        env = dict(self.env)
-        for name, url in self.urls.items():
-            env[f"DEVSTACK_URL_{name.upper()}"] = url
-        if self.router_url:
-            env["DEVSTACK_TRIGGER_ROUTER_URL"] = self.router_url
-        if self.fakes.get("control_url"):
-            env["DEVSTACK_FAKES_CONTROL_URL"] = str(self.fakes["control_url"])
-        return env
+        return environment.developer_env(
+            self.env, urls=self.urls, router_url=self.router_url, fakes=self.fakes
+        )
 
     def write_env_file(self, path: Path) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        lines = ["# Written by devstack/stack.py: `source` it to talk to the running stack."]
-        lines += [f"export {k}={shlex.quote(v)}" for k, v in sorted(self.developer_env().items())]
-        path.write_text("\n".join(lines) + "\n")
+        environment.write_env_file(path, self.developer_env())
 
     def describe(self) -> str:
         """A table of services and addresses, then the environment (``make dev`` prints it)."""
@@ -448,41 +358,9 @@ class Stack:
             rows.append(("trigger router", self.router_url, "GET /stats /events, POST /flush"))
         if self.tasks_host:
             rows.append(("cloud tasks", self.tasks_host, ", ".join(self.queue_paths())))
-        if self.fakes:
-            shown = {
-                "fakes (control)": ("control_url", "/_fake/: recordings, faults, callbacks"),
-                "fake twilio": ("twilio_base_url", "TWILIO_API_BASE_URL"),
-                "fake meta graph": ("meta_graph_base_url", "META_GRAPH_BASE_URL"),
-                "fake fcm": ("fcm_base_url", "FCM_API_BASE_URL"),
-                "smtp capture": ("smtp_port", "SMTP_HOST:SMTP_PORT, no TLS"),
-            }
-            for label, (key, note) in shown.items():
-                value = self.fakes.get(key)
-                if value is not None:
-                    if key == "smtp_port":
-                        value = f"{self.fakes.get('smtp_host', self.config.host)}:{value}"
-                    rows.append((label, str(value), note))
-        for spec in self.config.functions:
-            rows.append((spec.name, self.urls[spec.name], spec.signature))
-        width = max(len(r[0]) for r in rows)
-        url_width = max(len(r[1]) for r in rows)
-        out = [
-            f"{'service':<{width}}  {'address':<{url_width}}  notes",
-            "-" * (width + url_width + 20),
-        ]
-        out += [f"{a:<{width}}  {b:<{url_width}}  {c}" for a, b, c in rows]
-        out.append("")
-        out.append("environment:")
-        out += [f"  {k}={v}" for k, v in sorted(self.developer_env().items())]
-        out.append(f"logs: {self.log_dir}")
-        return "\n".join(out)
-
-
-def trigger_ids(triggers: Mapping[str, str]) -> dict[str, str]:
-    """collection -> trigger id: the target's name (Eventarc's trigger is named after its
-    function), suffixed by the collection when one target watches several."""
-    targets = list(triggers.values())
-    return {c: t if targets.count(t) == 1 else f"{t}.{c}" for c, t in triggers.items()}
+        rows += environment.fake_rows(self.fakes, self.config.host)
+        rows += [(s.name, self.urls[s.name], s.signature) for s in self.config.functions]
+        return environment.describe(rows, self.developer_env(), self.log_dir)
 
 
 def tasks_client(host: str) -> Any:
@@ -505,103 +383,7 @@ def running(config: StackConfig | None = None) -> Iterator[Stack]:
         yield stack
 
 
-def _raise_on_signal(signum: int, frame: FrameType | None) -> None:
-    raise KeyboardInterrupt(signal.Signals(signum).name)
+if __name__ == "__main__":  # ``python -m devstack.stack up``: see devstack/cli.py
+    from devstack.cli import main
 
-
-def up(config: StackConfig) -> int:
-    """Start, print, wait for Ctrl-C or SIGTERM, stop."""
-    signal.signal(signal.SIGTERM, _raise_on_signal)
-    signal.signal(signal.SIGHUP, _raise_on_signal)
-    stack = Stack(config)
-    try:
-        stack.start()
-        print(stack.describe(), flush=True)
-        print(f"\nenv written to {config.env_file}; Ctrl-C stops everything.", flush=True)
-        while True:
-            dead = [c.name for c in stack.children if not c.alive()]
-            if dead:
-                print(f"stopping: {', '.join(dead)} exited (see {stack.log_dir})", file=sys.stderr)
-                return 1
-            time.sleep(0.5)
-    except KeyboardInterrupt:
-        print("\nstopping the stack...", flush=True)
-        return 0
-    except StackError as exc:
-        print(f"the stack failed to start: {exc}", file=sys.stderr)
-        return 1
-    finally:
-        stack.stop()
-        if config.env_file is not None:
-            config.env_file.unlink(missing_ok=True)  # no stale env for the next shell
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m devstack.stack", description="The local stack."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
-    run = sub.add_parser("up", help="start everything and wait for Ctrl-C")
-    run.add_argument("--host")
-    run.add_argument("--project")
-    run.add_argument("--firestore-port", type=int)
-    run.add_argument("--router-port", type=int)
-    run.add_argument("--tasks-port", type=int)
-    run.add_argument("--fakes-http-port", type=int)
-    run.add_argument("--fakes-smtp-port", type=int)
-    run.add_argument("--functions", help="comma-separated targets (default: all)")
-    run.add_argument("--no-tasks", action="store_true")
-    run.add_argument("--no-fakes", action="store_true")
-    run.add_argument("--whatsapp-provider", choices=["twilio", "meta"])
-    run.add_argument("--env-file", type=Path, default=ROOT / ".devstack" / "env")
-    run.add_argument("--log-dir", type=Path)
-    args = parser.parse_args(argv)
-    overrides: dict[str, Any] = {"env_file": args.env_file}
-    for name in (
-        "host",
-        "project",
-        "firestore_port",
-        "router_port",
-        "tasks_port",
-        "fakes_http_port",
-        "fakes_smtp_port",
-        "log_dir",
-        "whatsapp_provider",
-    ):
-        value = getattr(args, name)
-        if value is not None:
-            overrides[name] = value
-    if args.functions is not None:
-        overrides["functions"] = main_functions([n for n in args.functions.split(",") if n])
-    if args.no_tasks:
-        overrides["tasks"] = False
-    if args.no_fakes:
-        overrides["fakes"] = False
-    config = StackConfig.from_env(**overrides)
-    return up(with_firebase_ports(config))
-
-
-def with_firebase_ports(config: StackConfig) -> StackConfig:
-    """``make dev`` on the ports of ``firebase.json`` when they are free (else free ones)."""
-    declared = firebase_json.load()
-    chosen: dict[str, Any] = {}
-    for name, port in (
-        ("firestore_port", declared.firestore_port),
-        ("router_port", declared.functions_port),
-    ):
-        if getattr(config, name) or not port:
-            continue
-        if port_is_free(config.host, port):
-            chosen[name] = port
-        else:
-            print(
-                f"devstack: port {port} of firebase.json is taken; using a free one",
-                file=sys.stderr,
-            )
-    if config.external_firestore:
-        chosen.pop("firestore_port", None)
-    return replace(config, **chosen)
-
-
-if __name__ == "__main__":
     sys.exit(main())

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from devstack.config import TARGETS, StackConfig, main_functions
+from devstack.config import TARGETS, TRIGGERS, StackConfig, main_functions, watched
 from devstack.stack import Stack
+from functions import registry
 
 
 def test_defaults_pick_free_ports_and_every_target() -> None:
@@ -34,6 +35,18 @@ def test_environment_sets_ports_targets_and_an_external_emulator() -> None:
     assert [f.name for f in config.functions] == ["deliver_notification", "twilio_status"]
     assert config.external_firestore == "127.0.0.1:8080"
     assert config.tasks is False
+
+
+def test_the_stack_runs_every_registry_target_and_registers_its_trigger_documents() -> None:
+    assert {t.name: t.signature for t in registry.TARGETS} == TARGETS
+    assert TRIGGERS == {
+        "tickets": "on_ticket_written",
+        "orders": "on_order_written",
+        "carts": "on_cart_written",
+    }
+    assert watched("tickets").document == "tickets/{ticketId}"
+    assert watched("carts").event_type == "google.cloud.firestore.document.v1.written"
+    assert watched("returns").document == "returns/{documentId}"  # a collection only a test uses
 
 
 def test_unknown_target_is_refused() -> None:
