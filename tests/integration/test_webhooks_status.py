@@ -1,13 +1,27 @@
-"""``twilio_status`` and Meta statuses on the real emulator: forward-only, fallback, orphans."""
+"""``twilio_status`` and Meta statuses on the real emulator: forward-only, fallback, orphans;
+and which signed callbacks get in (issues 13, 14): only those signed for this very function."""
 
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import pytest
+from twilio.request_validator import RequestValidator
+from werkzeug.datastructures import MultiDict
 
-from tests.integration.webhook_kit import Webhooks, docs, new_sid, webhooks, written
+from devstack.config import FAKE_CREDENTIALS
+from shared.platform.settings import get_settings
+from tests.integration.webhook_kit import (
+    TWILIO_TOKEN,
+    Webhooks,
+    docs,
+    new_sid,
+    webhooks,
+    written,
+)
 from tests.support.fixtures import load_json
+from tests.support.webhooks import twilio_form
 
 __all__ = ["webhooks"]
 
@@ -166,9 +180,11 @@ def test_signed_junk_status_callbacks_get_204(webhooks: Webhooks, firestore_clie
 
 
 def meta_status(scenario: str, message_id: str, **changes: Any) -> dict[str, Any]:
+    """A captured status, for the stack's business number (others' events are ignored)."""
     payload: dict[str, Any] = load_json("meta/message_status.json")[scenario]
-    status = payload["entry"][0]["changes"][0]["value"]["statuses"][0]
-    status.update(id=message_id, **changes)
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["metadata"]["phone_number_id"] = FAKE_CREDENTIALS["META_PHONE_NUMBER_ID"]
+    value["statuses"][0].update(id=message_id, **changes)
     return payload
 
 
@@ -223,3 +239,130 @@ def test_meta_status_for_an_unknown_message_is_an_orphan(
     assert webhooks.meta(payload).status_code == 200
     [orphan] = docs(firestore_client, "provider_status_orphans")
     assert (orphan["provider"], orphan["notificationHint"]) == ("meta", "some data")
+
+
+# -- which signed callbacks get in ---------------------------------------------------------------
+
+
+def _post(
+    webhooks: Webhooks,
+    target: str,
+    url: str,
+    pairs: list[tuple[str, str]],
+    *,
+    path: str | None = None,
+    headers: dict[str, str] | None = None,
+    key: str = TWILIO_TOKEN,
+    algorithm: str | None = None,
+) -> int:
+    """POST ``pairs`` to ``target``'s in-process client, signed for ``url``."""
+    signature = RequestValidator(key).compute_signature(url, MultiDict(pairs), algorithm)
+    client = webhooks.twilio_inbound if target == "twilio_inbound" else webhooks.twilio_status
+    sent = {
+        "Content-Type": "application/x-www-form-urlencoded",
+        "X-Twilio-Signature": signature,
+        **(headers or {}),
+    }
+    response = client.post(path or f"/{target}", data=urlencode(pairs), headers=sent)
+    return response.status_code
+
+
+def _status_pairs(sid: str) -> list[tuple[str, str]]:
+    return [
+        ("MessageSid", sid),
+        ("MessageStatus", "delivered"),
+        ("AccountSid", FAKE_CREDENTIALS["TWILIO_ACCOUNT_SID"]),
+        ("From", FAKE_CREDENTIALS["TWILIO_SMS_FROM"]),
+        ("To", "+33612345678"),
+    ]
+
+
+def test_a_callback_signed_for_twilio_status_is_refused_by_twilio_inbound(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    sid = new_sid()
+    seed_sent(firestore_client, "n-" + unique_id, sid)
+    pairs = _status_pairs(sid)
+    signed_for_status = "http://localhost/twilio_status"
+    before = written(firestore_client)
+    assert _post(webhooks, "twilio_inbound", signed_for_status, pairs) == 403
+    assert _post(webhooks, "twilio_inbound", signed_for_status, pairs, path="/twilio_status") == 403
+    assert written(firestore_client) == before
+    assert _post(webhooks, "twilio_status", signed_for_status, pairs) == 204
+    assert get(firestore_client, "n-" + unique_id)["status"] == "delivered"
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"Host": "evil.example"},
+        {"X-Forwarded-Host": "evil.example", "X-Forwarded-Proto": "https"},
+    ],
+)
+def test_a_forged_host_is_refused(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str, headers: dict[str, str]
+) -> None:
+    sid = new_sid()
+    seed_sent(firestore_client, "n-" + unique_id, sid)
+    scheme = headers.get("X-Forwarded-Proto", "http")
+    url = f"{scheme}://evil.example/twilio_status"  # signed for the host the attacker names
+    before = written(firestore_client)
+    assert _post(webhooks, "twilio_status", url, _status_pairs(sid), headers=headers) == 403
+    assert written(firestore_client) == before
+
+
+def test_a_configured_public_url_is_the_only_one_accepted(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    public = "https://twilio-status-123456789012.europe-west1.run.app/"
+    monkeypatch.setenv("WEBHOOK_PUBLIC_URL", public)
+    get_settings.cache_clear()
+    sid = new_sid()
+    seed_sent(firestore_client, "n-" + unique_id, sid)
+    pairs = _status_pairs(sid)
+    assert _post(webhooks, "twilio_status", "http://localhost/twilio_status", pairs) == 403
+    assert _post(webhooks, "twilio_status", public, pairs, path="/") == 204
+    assert get(firestore_client, "n-" + unique_id)["status"] == "delivered"
+
+
+def test_sharedkey_signed_callbacks_need_the_signing_key(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sid = new_sid()
+    seed_sent(firestore_client, "n-" + unique_id, sid)
+    url, key = "http://localhost/twilio_status", "shared-key-secret-" + unique_id
+    settings = {"X-Twilio-Webhooks-Signature-Settings": "key=sk1,algorithm=HMAC_SHA256"}
+    pairs = _status_pairs(sid)
+
+    def post(signed_with: str) -> int:
+        return _post(
+            webhooks,
+            "twilio_status",
+            url,
+            pairs,
+            headers=settings,
+            key=signed_with,
+            algorithm="HMAC_SHA256",
+        )
+
+    assert post(key) == 403  # the header names a SharedKey this deployment does not have
+    monkeypatch.setenv("TWILIO_WEBHOOK_SIGNING_KEY", key)
+    get_settings.cache_clear()
+    assert post(TWILIO_TOKEN) == 403  # the auth token is not the key of such a callback
+    assert post(key) == 204
+    assert get(firestore_client, "n-" + unique_id)["status"] == "delivered"
+
+
+def test_a_signed_form_with_a_repeated_single_valued_field_is_refused(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    sid = new_sid()
+    seed_sent(firestore_client, "n-" + unique_id, sid)
+    params = {"MessageSid": sid, "MessageStatus": ["delivered", "failed"]}
+    headers, body = twilio_form("http://localhost/twilio_status", params, TWILIO_TOKEN)
+    before = written(firestore_client)
+    assert (
+        webhooks.twilio_status.post("/twilio_status", data=body, headers=headers).status_code == 403
+    )
+    assert written(firestore_client) == before
+    assert get(firestore_client, "n-" + unique_id)["status"] == "sent"
