@@ -4,6 +4,10 @@ Nothing here raises on a field that is missing, of the wrong type, or new: a rec
 what it needs (a status without a message id) is dropped and counted in ``ignored``; a message
 type we do not know is kept as kind ``unknown`` with its raw type, so it is stored and
 acknowledged. ``docs/inputs.md`` lists what each provider sends that we read and what we ignore.
+
+Over 400 lines on purpose: it is one table of what Twilio and Meta send, read top to bottom
+beside ``docs/inputs.md``; the tolerant field readers at the top are shared by every parser, and
+splitting by provider would duplicate them or make a module of helpers only this one uses.
 """
 
 from __future__ import annotations
