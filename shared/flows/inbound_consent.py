@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
 from shared.flows.inbound_context import Context, InboundOutcome
+from shared.model.consent import ConsentAction, ConsentEvent, ConsentPurpose, ConsentSource
 from shared.model.enums import Channel, Provider
 from shared.model.ids import consent_event_id
 from shared.model.inbound import PreferenceUpdate
@@ -80,23 +81,23 @@ def keyword_consent(
 
 
 def _record_event(ctx: Context, intent: Intent, keyword: str | None) -> bool:
-    customer = ctx.customer
-    return consent_store.record_event(
-        ctx.db,
-        consent_event_id("inbound", ctx.key, intent.value),
-        {
-            "customerId": customer.customer_id,
-            "clientId": customer.client.id if customer.client else None,
-            "phone": customer.phone.e164,
-            "channel": ctx.message.channel.value,
-            "source": ctx.message.provider.value,
-            "keyword": keyword,
-            "action": intent.value,
-            "scope": "channel",
-            "providerMessageId": ctx.message.message_id,
-            "at": ctx.now,
-        },
+    """A keyword changes the whole channel (``purpose: all``), as Twilio's STOP does."""
+    customer, message = ctx.customer, ctx.message
+    event = ConsentEvent(
+        event_id=consent_event_id("inbound", ctx.key, intent.value),
+        channel=message.channel,
+        purpose=ConsentPurpose.ALL,
+        action=ConsentAction(intent.value),
+        source=ConsentSource.KEYWORD,
+        to=customer.phone.e164,
+        at=ctx.now,
+        customer_id=customer.customer_id,
+        client_id=customer.client.id if customer.client else None,
+        keyword=keyword,
+        provider=message.provider.value,
+        extra={"providerMessageId": message.message_id},
     )
+    return consent_store.record(ctx.db, event)
 
 
 def handle_preference(
@@ -128,20 +129,20 @@ def handle_preference(
         ref,
         now=now,
         lease=LEASE,
-        create={
-            "customerId": customer.customer_id,
-            "clientId": customer.client.id if customer.client else None,
-            "phone": phone.e164,
-            "channel": Channel.WHATSAPP.value,
-            "source": Provider.META.value,
-            "keyword": preference.value,
-            "action": action,
-            "scope": "marketing",
-            "detail": preference.detail,
-            "reportedAt": preference.at,
-            "at": now,
-            "processedAt": None,
-        },
+        create=ConsentEvent(
+            event_id=event_id,
+            channel=Channel.WHATSAPP,
+            purpose=ConsentPurpose.MARKETING,
+            action=ConsentAction.OPT_IN if enabled else ConsentAction.OPT_OUT,
+            source=ConsentSource.PROVIDER,
+            to=phone.e164,
+            at=now,
+            customer_id=customer.customer_id,
+            client_id=customer.client.id if customer.client else None,
+            keyword=preference.value,
+            provider=Provider.META.value,
+            extra={"detail": preference.detail, "reportedAt": preference.at, "processedAt": None},
+        ).to_document(),
     )
     if not claim.taken:
         return InboundOutcome(preference.wa_id, "duplicate", customer.customer_id)

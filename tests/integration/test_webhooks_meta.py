@@ -129,11 +129,13 @@ def test_stop_on_whatsapp_turns_whatsapp_off_and_confirms_on_whatsapp(
     assert prefs.to_dict()["notificationPreferences"]["whatsappEnabled"] is False
     assert prefs.to_dict()["notificationPreferences"]["smsEnabled"] is True
     [event] = docs(firestore_client, "consent_events")
-    assert (event["channel"], event["source"], event["keyword"]) == (
+    assert (event["channel"], event["purpose"], event["source"], event["keyword"]) == (
         "whatsapp",
-        "meta",
+        "all",
+        "keyword",
         "UNSUBSCRIBE",
     )
+    assert (event["provider"], event["to"]) == ("meta", phone)
     [reply] = history(firestore_client)
     assert (reply["channel"], reply["provider"], reply["type"]) == (
         "whatsapp",
@@ -164,11 +166,17 @@ def test_marketing_preferences_set_marketing_enabled(
     profile = firestore_client.collection("customer_profiles").document(customer_id).get()
     assert profile.to_dict()["notificationPreferences"]["marketingEnabled"] is enabled
     [event] = docs(firestore_client, "consent_events")
-    assert (event["scope"], event["keyword"], event["action"]) == (
+    assert (event["purpose"], event["keyword"], event["action"]) == (
         "marketing",
         value,
         "opt_in" if enabled else "opt_out",
     )
+    assert (event["channel"], event["source"], event["provider"]) == (
+        "whatsapp",
+        "provider",
+        "meta",
+    )
+    assert (event["to"], event["customerId"]) == (phone, customer_id)
     assert history(firestore_client) == []
 
 

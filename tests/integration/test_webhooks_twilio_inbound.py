@@ -62,11 +62,12 @@ def test_customer_texting_stop_is_opted_out_recorded_and_confirmed_by_sms(
     assert event["customerId"] == customer_id
     assert (event["channel"], event["source"], event["keyword"], event["action"]) == (
         "sms",
-        "twilio",
+        "keyword",
         "STOP",
         "opt_out",
     )
-    assert event["phone"] == phone
+    assert (event["purpose"], event["provider"], event["to"]) == ("all", "twilio", phone)
+    assert event["at"] is not None
     [reply] = history(firestore_client)
     assert (reply["type"], reply["channel"], reply["to"]) == ("reply.opt_out", "sms", phone)
     assert "START" in reply["body"]

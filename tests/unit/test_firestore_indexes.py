@@ -98,6 +98,10 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     "shared/store/carts.py::due_carts": CART_SWEEP,
     "shared/store/carts.py::stuck_reminders": STUCK_CART_CLAIMS,
     "shared/store/carts.py::reminders_created": RECOVERY_REPORT,
+    # The consent export (issue 15): the whole ledger, page by page, in document-id order.
+    "shared/store/consent.py::every_event": (
+        _shape("consent_events", orders=(("__name__", ASC),), note="every event, by id"),
+    ),
 }
 # Shapes that no scanned function builds yet but that are known to come (client apps,
 # planned code): their indexes are deployed now.
