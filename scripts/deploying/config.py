@@ -21,6 +21,7 @@ SECRETS = (
     "META_APP_SECRET",
     "META_VERIFY_TOKEN",
     "SMTP_PASSWORD",
+    "TWILIO_WEBHOOK_SIGNING_KEY",  # Twilio's SharedKey webhook signing, when the account uses it
 )
 # Set by the deployment; an env file that sets them would contradict it.
 COMPUTED = (
@@ -30,6 +31,7 @@ COMPUTED = (
     "INTERNAL_AUDIENCE",
     "INTERNAL_INVOKERS",
     "TASKS_LOCATION",
+    "WEBHOOK_PUBLIC_URL",  # per function: the exact URL Twilio signs
 )
 LOCAL_ONLY = ("FIRESTORE_EMULATOR_HOST", "CLOUD_TASKS_EMULATOR_HOST")
 

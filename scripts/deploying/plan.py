@@ -93,7 +93,24 @@ def function_env(cfg: Config, fn: Target) -> dict[str, str]:
         env["TWILIO_STATUS_CALLBACK_URL"] = cfg.url("twilio_status")
     if fn.role == INTERNAL:
         env["INTERNAL_AUDIENCE"] = internal_url(cfg, fn.name)
+    if fn.name in TWILIO_WEBHOOKS:
+        env["WEBHOOK_PUBLIC_URL"] = twilio_signed_url(cfg, fn.name, env)
     return dict(sorted(env.items()))
+
+
+TWILIO_WEBHOOKS = ("twilio_inbound", "twilio_status")
+
+
+def twilio_signed_url(cfg: Config, name: str, env: Mapping[str, str]) -> str:
+    """The exact URL Twilio signs for this webhook (``functions/boundary/signatures.py``).
+
+    The status callback URL is the one our messages name, so a custom one is the signed one;
+    otherwise the shop's ``PUBLIC_BASE_URL`` (a custom domain) or the function's own URL.
+    """
+    if name == "twilio_status" and env.get("TWILIO_STATUS_CALLBACK_URL"):
+        return env["TWILIO_STATUS_CALLBACK_URL"]
+    base = env.get("PUBLIC_BASE_URL", "").rstrip("/")
+    return f"{base}/{name}" if base else cfg.url(name)
 
 
 def _env_flag(env: Mapping[str, str]) -> str:

@@ -215,6 +215,19 @@ def test_webhooks_are_public_and_always_warm(plan: list[list[str]]) -> None:
         assert flags["--min-instances"] == ["1"]
 
 
+def test_each_twilio_webhook_is_told_the_exact_url_twilio_signs(plan: list[list[str]]) -> None:
+    # Without it a deployed Twilio webhook refuses every request (signatures.py): the URL is
+    # never taken from Host or X-Forwarded-*. The status one is the callback our messages name.
+    deploys = _deploys(plan)
+    inbound = _env_vars(deploys["twilio_inbound"])
+    status = _env_vars(deploys["twilio_status"])
+    assert inbound["WEBHOOK_PUBLIC_URL"] == f"https://twilio-inbound-{NUMBER}.{REGION}.run.app"
+    assert status["WEBHOOK_PUBLIC_URL"] == status["TWILIO_STATUS_CALLBACK_URL"]
+    assert status["WEBHOOK_PUBLIC_URL"] == f"https://twilio-status-{NUMBER}.{REGION}.run.app"
+    for name in set(deploys) - {"twilio_inbound", "twilio_status"}:
+        assert "WEBHOOK_PUBLIC_URL" not in _env_vars(deploys[name]), name
+
+
 def test_triggers_listen_to_their_collection(plan: list[list[str]]) -> None:
     deploys = _deploys(plan)
     for name, document in TRIGGERS.items():
