@@ -23,7 +23,7 @@ from typing import Any
 
 import requests
 
-from devstack.config import FAKE_CREDENTIALS, ROOT, fake_credential_flags
+from devstack.config import FAKE_CREDENTIALS, ROOT, fake_credential_env
 from devstack.firestore.emulator import client_for
 from devstack.firestore.start import start_emulator
 from devstack.process import Child, StackError, listening_socket, stop_children
@@ -154,9 +154,9 @@ def services(log_dir: Path | None = None) -> Iterator[Services]:
                 "0",
                 "--smtp-port",
                 "0",
-                *fake_credential_flags(),
             ],
             ready_json=True,
+            env={**base_env(), **fake_credential_env()},
         )
         _, running.firestore_host = start_emulator(
             running.spawn, running.children.remove, host=HOST, timeout=STARTUP_TIMEOUT

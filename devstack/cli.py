@@ -8,6 +8,7 @@ stop the stack like Ctrl-C; the env file is removed on the way out.
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 import time
@@ -47,7 +48,8 @@ def up(config: StackConfig) -> int:
     stack = Stack(config)
     try:
         stack.start()
-        print(stack.describe(), flush=True)
+        show = os.environ.get("SHOW_SECRETS", "") not in ("", "0")
+        print(stack.describe(show_secrets=show), flush=True)
         print(f"\nenv written to {config.env_file}; Ctrl-C stops everything.", flush=True)
         while True:
             dead = [c.name for c in stack.children if not c.alive()]

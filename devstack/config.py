@@ -25,6 +25,7 @@ from functions.registry import CLOUDEVENT, HTTP
 __all__ = [
     "CLOUDEVENT",
     "DEFAULT_PROJECT",
+    "FAKES_CREDENTIAL_VARIABLES",
     "FAKE_CREDENTIALS",
     "HTTP",
     "ROOT",
@@ -33,7 +34,7 @@ __all__ = [
     "TRIGGER_DOCUMENTS",
     "FunctionSpec",
     "StackConfig",
-    "fake_credential_flags",
+    "fake_credential_env",
     "fakes_argv",
     "main_functions",
     "trigger_ids",
@@ -68,20 +69,20 @@ FAKE_CREDENTIALS: dict[str, str] = {
 }
 
 
-def fake_credential_flags() -> list[str]:
-    """The ``python -m devstack.fakes`` flags that give the fakes the functions' credentials."""
-    return [
-        "--twilio-account-sid",
-        FAKE_CREDENTIALS["TWILIO_ACCOUNT_SID"],
-        "--twilio-auth-token",
-        FAKE_CREDENTIALS["TWILIO_AUTH_TOKEN"],
-        "--meta-token",
-        FAKE_CREDENTIALS["META_WHATSAPP_TOKEN"],
-        "--meta-app-secret",
-        FAKE_CREDENTIALS["META_APP_SECRET"],
-        "--meta-phone-number-id",
-        FAKE_CREDENTIALS["META_PHONE_NUMBER_ID"],
-    ]
+# The fakes read the functions' credentials from these variables (``devstack/fakes/__main__``),
+# so no credential is on a command line (``ps`` shows command lines to every local user).
+FAKES_CREDENTIAL_VARIABLES = {
+    "FAKES_TWILIO_ACCOUNT_SID": "TWILIO_ACCOUNT_SID",
+    "FAKES_TWILIO_AUTH_TOKEN": "TWILIO_AUTH_TOKEN",
+    "FAKES_META_TOKEN": "META_WHATSAPP_TOKEN",
+    "FAKES_META_APP_SECRET": "META_APP_SECRET",
+    "FAKES_META_PHONE_NUMBER_ID": "META_PHONE_NUMBER_ID",
+}
+
+
+def fake_credential_env() -> dict[str, str]:
+    """The environment that gives ``python -m devstack.fakes`` the functions' credentials."""
+    return {var: FAKE_CREDENTIALS[name] for var, name in FAKES_CREDENTIAL_VARIABLES.items()}
 
 
 def fakes_argv(config: StackConfig, meta_webhook_url: str | None) -> list[str]:
@@ -97,7 +98,6 @@ def fakes_argv(config: StackConfig, meta_webhook_url: str | None) -> list[str]:
         str(config.fakes_http_port),
         "--smtp-port",
         str(config.fakes_smtp_port),
-        *fake_credential_flags(),
         "--fcm-project",
         config.project,
     ]

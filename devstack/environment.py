@@ -138,8 +138,30 @@ def fake_rows(fakes: Mapping[str, Any], host: str) -> list[tuple[str, str, str]]
     return rows
 
 
-def describe(rows: Iterable[tuple[str, str, str]], env: Mapping[str, str], log_dir: Path) -> str:
-    """A table of (service, address, notes), then the environment and where the logs are."""
+SECRET_VARIABLES = frozenset(
+    {
+        "TWILIO_AUTH_TOKEN",
+        "TWILIO_WEBHOOK_SIGNING_KEY",
+        "META_WHATSAPP_TOKEN",
+        "META_APP_SECRET",
+        "META_VERIFY_TOKEN",
+        "SMTP_PASSWORD",
+    }
+)
+HIDDEN = "<hidden: in the env file, or make dev SHOW_SECRETS=1>"
+
+
+def describe(
+    rows: Iterable[tuple[str, str, str]],
+    env: Mapping[str, str],
+    log_dir: Path,
+    *,
+    show_secrets: bool = False,
+) -> str:
+    """A table of (service, address, notes), then the environment and where the logs are.
+
+    Secret values are printed only with ``show_secrets`` (a terminal is often shared or recorded).
+    """
     rows = list(rows)
     width = max(len(r[0]) for r in rows)
     url_width = max(len(r[1]) for r in rows)
@@ -150,6 +172,9 @@ def describe(rows: Iterable[tuple[str, str, str]], env: Mapping[str, str], log_d
     out += [f"{a:<{width}}  {b:<{url_width}}  {c}" for a, b, c in rows]
     out.append("")
     out.append("environment:")
-    out += [f"  {k}={v}" for k, v in sorted(env.items())]
+    out += [
+        f"  {k}={v if show_secrets or k not in SECRET_VARIABLES or not v else HIDDEN}"
+        for k, v in sorted(env.items())
+    ]
     out.append(f"logs: {log_dir}")
     return "\n".join(out)

@@ -39,6 +39,7 @@ from devstack.config import (
     ROOT,
     FunctionSpec,
     StackConfig,
+    fake_credential_env,
     fakes_argv,
     trigger_ids,
     watched,
@@ -242,7 +243,8 @@ class Stack:
 
     def _spawn_fakes(self) -> Child:
         argv = fakes_argv(self.config, self.urls.get("meta_webhook"))
-        return self._spawn("fakes", argv, ready_json=True)
+        env = {**self._base_env(), **fake_credential_env()}
+        return self._spawn("fakes", argv, ready_json=True, env=env)
 
     def _fakes_env(self) -> dict[str, str]:
         return environment.fakes_env(self.fakes)
@@ -348,8 +350,9 @@ class Stack:
     def write_env_file(self, path: Path) -> None:
         environment.write_env_file(path, self.developer_env())
 
-    def describe(self) -> str:
-        """A table of services and addresses, then the environment (``make dev`` prints it)."""
+    def describe(self, *, show_secrets: bool = False) -> str:
+        """A table of services and addresses, then the environment (``make dev`` prints it);
+        secret values only when asked (they are in the env file either way)."""
         rows: list[tuple[str, str, str]] = []
         if self.firestore_host:
             kind = "your emulator" if self.config.external_firestore else "Cloud Firestore emulator"
@@ -360,7 +363,9 @@ class Stack:
             rows.append(("cloud tasks", self.tasks_host, ", ".join(self.queue_paths())))
         rows += environment.fake_rows(self.fakes, self.config.host)
         rows += [(s.name, self.urls[s.name], s.signature) for s in self.config.functions]
-        return environment.describe(rows, self.developer_env(), self.log_dir)
+        return environment.describe(
+            rows, self.developer_env(), self.log_dir, show_secrets=show_secrets
+        )
 
 
 def tasks_client(host: str) -> Any:

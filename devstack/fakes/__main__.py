@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import sys
 import threading
@@ -25,17 +26,33 @@ from devstack.fakes.state import (
 )
 
 
+def _env(name: str, default: str) -> str:
+    """A credential from the environment: the stack passes none on the command line."""
+    return os.environ.get(name, default)
+
+
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m devstack.fakes", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--http-port", type=int, default=0)
     parser.add_argument("--smtp-port", type=int, default=0)
-    parser.add_argument("--twilio-account-sid", default=DEFAULT_TWILIO_ACCOUNT_SID)
-    parser.add_argument("--twilio-auth-token", default=DEFAULT_TWILIO_AUTH_TOKEN)
-    parser.add_argument("--meta-token", default=DEFAULT_META_TOKEN)
-    parser.add_argument("--meta-app-secret", default=DEFAULT_META_APP_SECRET)
+    parser.add_argument(
+        "--twilio-account-sid",
+        default=_env("FAKES_TWILIO_ACCOUNT_SID", DEFAULT_TWILIO_ACCOUNT_SID),
+    )
+    parser.add_argument(
+        "--twilio-auth-token",
+        default=_env("FAKES_TWILIO_AUTH_TOKEN", DEFAULT_TWILIO_AUTH_TOKEN),
+    )
+    parser.add_argument("--meta-token", default=_env("FAKES_META_TOKEN", DEFAULT_META_TOKEN))
+    parser.add_argument(
+        "--meta-app-secret",
+        default=_env("FAKES_META_APP_SECRET", DEFAULT_META_APP_SECRET),
+    )
     parser.add_argument("--meta-webhook-url", default=None)
-    parser.add_argument("--meta-phone-number-id", default=None)
+    parser.add_argument(
+        "--meta-phone-number-id", default=os.environ.get("FAKES_META_PHONE_NUMBER_ID")
+    )
     parser.add_argument("--meta-api-version", default=DEFAULT_META_API_VERSION)
     parser.add_argument("--fcm-project", default=None)
     parser.add_argument("--smtp-username", default=None)

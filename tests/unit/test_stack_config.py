@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from devstack.config import TARGETS, TRIGGERS, StackConfig, main_functions, watched
+from devstack.config import (
+    FAKE_CREDENTIALS,
+    TARGETS,
+    TRIGGERS,
+    StackConfig,
+    fake_credential_env,
+    fakes_argv,
+    main_functions,
+    watched,
+)
+from devstack.environment import describe
+from devstack.fakes.__main__ import parse_args
 from devstack.stack import Stack
 from functions import registry
 
@@ -67,3 +80,30 @@ def test_functions_never_inherit_real_credentials(monkeypatch: pytest.MonkeyPatc
     assert "GOOGLE_APPLICATION_CREDENTIALS" not in env
     assert "GOOGLE_CLOUD_PROJECT" not in env
     assert env["PYTHONUNBUFFERED"] == "1"
+
+
+def test_no_credential_is_on_the_fakes_command_line() -> None:
+    argv = fakes_argv(StackConfig(), "http://127.0.0.1:1/meta_webhook")
+    secrets = [FAKE_CREDENTIALS[k] for k in ("TWILIO_AUTH_TOKEN", "META_APP_SECRET")]
+    assert not [a for a in argv if any(s in a for s in secrets)]
+    # ...and the fakes still get them, from their environment
+    env = fake_credential_env()
+    with pytest.MonkeyPatch.context() as mp:
+        for k, v in env.items():
+            mp.setenv(k, v)
+        args = parse_args(argv[3:])
+    assert args.twilio_auth_token == FAKE_CREDENTIALS["TWILIO_AUTH_TOKEN"]
+    assert args.meta_app_secret == FAKE_CREDENTIALS["META_APP_SECRET"]
+    assert args.meta_phone_number_id == FAKE_CREDENTIALS["META_PHONE_NUMBER_ID"]
+
+
+def test_make_dev_prints_secrets_only_when_asked(tmp_path: Path) -> None:
+    env = {"TWILIO_AUTH_TOKEN": "tok-123", "META_APP_SECRET": "app-456", "TASKS_QUEUE": "q"}
+    rows = [("fakes", "http://127.0.0.1:1", "providers")]
+    hidden = describe(rows, env, tmp_path)
+    assert "tok-123" not in hidden
+    assert "app-456" not in hidden
+    assert "TASKS_QUEUE=q" in hidden
+    shown = describe(rows, env, tmp_path, show_secrets=True)
+    assert "TWILIO_AUTH_TOKEN=tok-123" in shown
+    assert "META_APP_SECRET=app-456" in shown
