@@ -11,9 +11,19 @@ Every target stays exported: ``from main import on_ticket_written``, ``main.twil
 from __future__ import annotations
 
 import importlib
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from functions.registry import BY_NAME, NAMES
+
+if TYPE_CHECKING:  # what type checkers and readers see; at run time __getattr__ does this
+    from functions.cart_sweep import cart_sweep as cart_sweep  # noqa: PLC0414 (re-exported)
+    from functions.deliver_notification import deliver_notification as deliver_notification  # noqa: PLC0414 (re-exported)
+    from functions.meta_webhook import meta_webhook as meta_webhook  # noqa: PLC0414 (re-exported)
+    from functions.on_cart_written import on_cart_written as on_cart_written  # noqa: PLC0414 (re-exported)
+    from functions.on_order_written import on_order_written as on_order_written  # noqa: PLC0414 (re-exported)
+    from functions.on_ticket_written import on_ticket_written as on_ticket_written  # noqa: PLC0414 (re-exported)
+    from functions.twilio_inbound import twilio_inbound as twilio_inbound  # noqa: PLC0414 (re-exported)
+    from functions.twilio_status import twilio_status as twilio_status  # noqa: PLC0414 (re-exported)
 
 __all__ = list(NAMES)
 

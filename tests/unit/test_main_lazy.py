@@ -7,6 +7,7 @@ itself.
 
 from __future__ import annotations
 
+import ast
 import json
 import subprocess
 import sys
@@ -95,3 +96,19 @@ def test_from_main_import_works_and_unknown_names_are_attribute_errors() -> None
     assert on_ticket_written is main.on_ticket_written
     with pytest.raises(AttributeError, match="on_everything"):
         _ = main.on_everything
+
+
+def test_the_names_type_checkers_see_are_the_registry() -> None:
+    # main.py imports every target under TYPE_CHECKING, so static readers see the exports.
+    tree = ast.parse((Path(__file__).resolve().parents[2] / "main.py").read_text())
+    guarded = [
+        n for n in tree.body if isinstance(n, ast.If) and "TYPE_CHECKING" in ast.unparse(n.test)
+    ]
+    names = {
+        a.name
+        for block in guarded
+        for n in block.body
+        if isinstance(n, ast.ImportFrom)
+        for a in n.names
+    }
+    assert names == set(registry.NAMES)
