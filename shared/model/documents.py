@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
+from shared.model.enums import Channel
+
 _TRUE = frozenset({"1", "true", "yes", "on", "t", "y"})
 _FALSE = frozenset({"0", "false", "no", "off", "f", "n"})
 
@@ -119,22 +121,40 @@ _PROFILE_FIELDS = frozenset(
 )
 
 
+_CLIENT_SWITCHES = {
+    "emailEnabled": Channel.EMAIL,
+    "smsEnabled": Channel.SMS,
+    "whatsappEnabled": Channel.WHATSAPP,
+}
+
+
 @dataclass(frozen=True)
 class ClientRecord:
-    """``clients/{clientId}``: made at the counter, often phone only."""
+    """``clients/{clientId}``: made at the counter, often phone only.
+
+    ``opted_out``: the channels a walk-in without a profile switched off (their STOP is kept on
+    this record's ``notificationPreferences``). Only an explicit ``false`` counts: a walk-in
+    never opted in to anything, so silence is not an opt-out.
+    """
 
     id: str = ""
     name: str | None = None
     phone: str | None = None
     email: str | None = None
+    opted_out: frozenset[Channel] = frozenset()
 
     @classmethod
     def from_document(cls, client_id: str, data: Mapping[str, Any]) -> ClientRecord:
+        switches = data.get("notificationPreferences")
+        raw: Mapping[str, Any] = switches if isinstance(switches, Mapping) else {}
         return cls(
             id=client_id,
             name=as_text(data.get("name")),
             phone=as_text(data.get("phone")),
             email=as_text(data.get("email")),
+            opted_out=frozenset(
+                channel for key, channel in _CLIENT_SWITCHES.items() if raw.get(key) is False
+            ),
         )
 
 

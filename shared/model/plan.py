@@ -27,6 +27,10 @@ class Reason(StrEnum):
     FALLBACK = "fallback"
     PROVIDER_NOT_CONFIGURED = "provider_not_configured"
     MARKETING_NOT_ENABLED = "marketing_not_enabled"
+    MARKETING_CONSENT_NOT_RECORDED = "marketing_consent_not_recorded"  # no proof in the ledger
+    OPTED_OUT = "opted_out"  # the ledger or the client record: STOP on that channel
+    WALK_IN_SMS_OFF = "walk_in_sms_off"  # the shop turned off SMS to walk-ins
+    NO_OPT_OUT_MENTION = "no_opt_out_mention"  # a marketing SMS that could not say how to stop
     INVALID_PHONE = "invalid_phone"
     LANDLINE = "landline"
     NOT_MOBILE = "not_mobile"

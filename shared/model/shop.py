@@ -9,6 +9,8 @@ Decisions:
 - ``quietHours`` and ``businessHours``, when present as a map, *replace* the defaults: a country
   absent from the map has none (an empty map means none at all, as the contract says). A field
   missing inside one country's entry takes that country's default (else the generic one).
+- ``marketingWindows`` replaces its defaults the same way; ``smsOptOut`` adds to them (see
+  ``shared.model.shop_marketing``).
 - Lookups take a ``fallback_country`` (the deployment's ``DEFAULT_COUNTRY``): a customer whose
   country has no entry gets the shop's own country rules, so nobody is texted at 3 a.m. because
   their profile says ``BE``.
@@ -25,22 +27,30 @@ from typing import Any, TypeVar
 
 from shared.model.shop_hours import (
     DEFAULT_BUSINESS_HOURS,
+    DEFAULT_MARKETING_WINDOWS,
     DEFAULT_QUIET_HOURS,
     BusinessHours,
+    MarketingWindow,
     QuietHours,
     parse_business_hours,
     parse_hhmm,
+    parse_marketing_window,
     parse_quiet_hours,
     valid_timezone,
 )
+from shared.model.shop_marketing import DEFAULT_SMS_OPT_OUT, SmsOptOut, parse_sms_opt_out
 
 __all__ = [
     "DEFAULT_BUSINESS_HOURS",
     "DEFAULT_CURRENCIES",
+    "DEFAULT_MARKETING_WINDOWS",
     "DEFAULT_QUIET_HOURS",
+    "DEFAULT_SMS_OPT_OUT",
     "BusinessHours",
+    "MarketingWindow",
     "QuietHours",
     "ShopSettings",
+    "SmsOptOut",
     "WhatsAppTemplateSetting",
     "parse_hhmm",
     "valid_timezone",
@@ -85,6 +95,11 @@ class ShopSettings:
     currencies: Mapping[str, str] = field(default_factory=lambda: DEFAULT_CURRENCIES)
     default_currency: str = "EUR"
     urgent_events: frozenset[str] = frozenset()
+    marketing_windows: Mapping[str, MarketingWindow] = field(
+        default_factory=lambda: DEFAULT_MARKETING_WINDOWS
+    )
+    sms_opt_out: Mapping[str, SmsOptOut] = field(default_factory=lambda: DEFAULT_SMS_OPT_OUT)
+    walk_in_service_sms: bool = True  # a walk-in's number gets the SMS about their own repair
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -111,6 +126,13 @@ class ShopSettings:
             currencies=p.currencies(),
             default_currency=p.text("defaultCurrency", upper=True) or "EUR",
             urgent_events=p.string_set("urgentEvents", defaults.urgent_events),
+            marketing_windows=p.per_country(
+                "marketingWindows", parse_marketing_window, defaults.marketing_windows
+            ),
+            sms_opt_out=p.per_country(
+                "smsOptOut", parse_sms_opt_out, defaults.sms_opt_out, adds=True
+            ),
+            walk_in_service_sms=p.flag("walkInServiceSms", defaults.walk_in_service_sms),
             problems=tuple(p.problems),
         )
 
@@ -125,6 +147,18 @@ class ShopSettings:
     ) -> BusinessHours | None:
         """The business hours of ``country``, else of ``fallback_country``, else None (open)."""
         return _lookup(self.business_hours, country, fallback_country)
+
+    def marketing_window_for(
+        self, country: str | None, fallback_country: str | None = None
+    ) -> MarketingWindow | None:
+        """When marketing may be sent to ``country`` (else ``fallback_country``); None: any time."""
+        return _lookup(self.marketing_windows, country, fallback_country)
+
+    def sms_opt_out_for(
+        self, country: str | None, fallback_country: str | None = None
+    ) -> SmsOptOut:
+        """The opt-out mention of a marketing SMS to ``country`` (else the fallback's)."""
+        return _lookup(self.sms_opt_out, country, fallback_country) or SmsOptOut()
 
     def currency_for(self, country: str | None) -> str:
         return self.currencies.get((country or "").upper(), self.default_currency)
@@ -148,14 +182,17 @@ class _Parser:
         self.data = data
         self.problems: list[str] = []
 
-    def per_country(self, key: str, build: Any, default: Mapping[str, T]) -> Mapping[str, T]:
+    def per_country(
+        self, key: str, build: Any, default: Mapping[str, T], *, adds: bool = False
+    ) -> Mapping[str, T]:
+        """A map by country; it replaces ``default``, or with ``adds`` overrides its entries."""
         raw = self.data.get(key)
         if raw is None:
             return default
         if not isinstance(raw, Mapping):
             self.problems.append(f"{key} is not a map")
             return default
-        out: dict[str, T] = {}
+        out: dict[str, T] = dict(default) if adds else {}
         for country, entry in raw.items():
             if not (isinstance(country, str) and len(country) == 2 and country.isalpha()):
                 self.problems.append(f"{key}: {country!r} is not a country code")
@@ -188,6 +225,15 @@ class _Parser:
             else:
                 self.problems.append(f"whatsappTemplates.{key} has neither contentSid nor metaName")
         return MappingProxyType(out)
+
+    def flag(self, key: str, default: bool) -> bool:
+        value = self.data.get(key)
+        if value is None:
+            return default
+        if not isinstance(value, bool):
+            self.problems.append(f"{key} {value!r} is not true or false")
+            return default
+        return value
 
     def number(self, key: str, default: float, low: float, high: float, kind: Any = float) -> Any:
         value = self.data.get(key)

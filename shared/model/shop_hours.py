@@ -1,4 +1,5 @@
-"""Quiet hours and business hours: the per-country rules of ``settings/notifications``.
+"""Quiet hours, business hours and marketing windows: the per-country rules of
+``settings/notifications``.
 
 Each entry is parsed field by field: a missing or malformed field takes the country's default
 (else the generic one) and the problem is recorded, never raised.
@@ -41,6 +42,18 @@ class BusinessHours:
     closed_on_holidays: bool = True
 
 
+@dataclass(frozen=True)
+class MarketingWindow:
+    """When marketing SMS and WhatsApp may be sent: ``start`` to ``end`` local time on ``days``
+    (ISO weekdays, 1 = Monday); ``holidays`` False: never on the country's public holidays."""
+
+    start: time
+    end: time
+    timezone: str
+    days: frozenset[int] = frozenset(range(1, 8))
+    holidays: bool = True
+
+
 DEFAULT_QUIET_HOURS: Mapping[str, QuietHours] = MappingProxyType(
     {
         "FR": QuietHours(time(21), time(8), "Europe/Paris", sundays=False, holidays=False),
@@ -53,7 +66,19 @@ DEFAULT_BUSINESS_HOURS: Mapping[str, BusinessHours] = MappingProxyType(
         "KE": BusinessHours(time(8), time(18), "Africa/Nairobi"),
     }
 )
+# France: Monday to Saturday 08:00-20:00, never Sundays or public holidays (sources disagree
+# between 20:00 and 22:00: the stricter stands until a shop changes it). Kenya: 08:00-18:00 East
+# Africa Time every day (the operators' rule for promotional SMS).
+DEFAULT_MARKETING_WINDOWS: Mapping[str, MarketingWindow] = MappingProxyType(
+    {
+        "FR": MarketingWindow(
+            time(8), time(20), "Europe/Paris", days=frozenset(range(1, 7)), holidays=False
+        ),
+        "KE": MarketingWindow(time(8), time(18), "Africa/Nairobi"),
+    }
+)
 _GENERIC_QUIET = QuietHours(time(21), time(8), "UTC")
+_GENERIC_MARKETING = MarketingWindow(time(8), time(20), "UTC", frozenset(range(1, 7)), False)
 _GENERIC_BUSINESS = BusinessHours(time(9), time(18), "UTC")
 
 
@@ -126,6 +151,36 @@ def parse_business_hours(
         timezone=_zone(raw, base.timezone, problems),
         days=days,
         closed_on_holidays=_flag(raw, "closedOnHolidays", base.closed_on_holidays, problems),
+    )
+
+
+def parse_marketing_window(
+    country: str, raw: Mapping[str, Any], problems: list[str]
+) -> MarketingWindow:
+    base = DEFAULT_MARKETING_WINDOWS.get(country, _GENERIC_MARKETING)
+    days = base.days
+    if "days" in raw:
+        listed = raw["days"]
+        parsed = (
+            {d for d in listed if isinstance(d, int) and not isinstance(d, bool) and 1 <= d <= 7}
+            if isinstance(listed, list)
+            else set()
+        )
+        if parsed:
+            days = frozenset(parsed)
+        else:
+            problems.append("days has no ISO weekday (1 = Monday ... 7 = Sunday)")
+    start = _time(raw, "start", base.start, problems)
+    end = _time(raw, "end", base.end, problems)
+    if end <= start and end != time(0):
+        problems.append("ends before it starts")
+        start, end = base.start, base.end
+    return MarketingWindow(
+        start=start,
+        end=end,
+        timezone=_zone(raw, base.timezone, problems),
+        days=days,
+        holidays=_flag(raw, "holidays", base.holidays, problems),
     )
 
 

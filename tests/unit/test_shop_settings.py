@@ -222,3 +222,21 @@ def test_from_document_never_raises(document: dict[str, Any]) -> None:
     assert isinstance(settings, ShopSettings)
     assert settings.pickup_reminder_days >= 0
     assert 0 <= settings.discount_percent <= 100
+
+
+def test_consent_by_purpose_settings_have_defaults_and_refuse_nonsense() -> None:
+    defaults = ShopSettings.from_document({})
+    assert defaults.walk_in_service_sms is True
+    assert set(defaults.marketing_windows) == {"FR", "KE"}
+    assert defaults.sms_opt_out["KE"].operator_text == "STOP*456*9*5#"
+    parsed = ShopSettings.from_document(
+        {
+            "walkInServiceSms": "no",
+            "marketingWindows": {"FR": {"start": "20:00", "end": "08:00"}, "KE": []},
+        }
+    )
+    assert parsed.walk_in_service_sms is True
+    assert parsed.marketing_windows["FR"] == defaults.marketing_windows["FR"]
+    assert "KE" not in parsed.marketing_windows  # a present map replaces the defaults
+    assert len(parsed.problems) == 3
+    assert ShopSettings.from_document({"walkInServiceSms": False}).walk_in_service_sms is False
