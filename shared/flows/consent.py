@@ -17,9 +17,9 @@ a marketing one, nothing otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
 from shared.model.consent import ConsentAction, ConsentEvent, ConsentPurpose, ConsentSource
 from shared.model.documents import CustomerContext
@@ -29,6 +29,7 @@ from shared.model.record import NotificationRecord
 from shared.platform.errors import InvalidInputError
 from shared.platform.log import get_logger
 from shared.platform.masking import mask_phone
+from shared.rules.cascade import contact_mobile, is_walk_in
 from shared.rules.consent import ConsentFacts
 from shared.store import consent, customers
 
@@ -190,25 +191,26 @@ def opt_out_after_provider_refusal(
 # -- what a decision needs ------------------------------------------------------------------------
 
 
-def _is_walk_in(customer: CustomerContext) -> bool:
-    return customer.profile is None and not customer.customer_id
-
-
 def facts_for_plan(
     db: Client,
     customer: CustomerContext,
+    source: Mapping[str, Any],
     keys: Iterable[EventKey],
     *,
-    walk_in_number: str | None,
+    default_country: str,
+    on_query: Callable[[int], None] | None = None,
 ) -> ConsentFacts:
-    """The ledger facts the cascade needs for ``keys``: a walk-in's opt-outs (their number's
-    events) for service messages; the customer's own events for marketing ones when
-    ``marketingEnabled`` is on (without it nothing is sent, nothing is read)."""
+    """The ledger facts the cascade needs for ``keys`` about ``source``: a walk-in's opt-outs
+    (the events of the number they gave) for service messages; the customer's own events for
+    marketing ones when ``marketingEnabled`` is on (without it nothing is sent, nothing read).
+    ``on_query`` is told how many events each query returned (the cart sweep counts reads)."""
     wanted = set(keys)
     events: list[ConsentEvent] = []
     service = any(key.purpose is Purpose.SERVICE for key in wanted)
-    if service and _is_walk_in(customer) and walk_in_number:
-        events += consent.of_address(db, walk_in_number)
+    if service and is_walk_in(customer.profile, source):
+        number = contact_mobile(None, customer.client, source, default_country).number
+        if number is not None:
+            events += _counted(consent.of_address(db, number.e164), on_query)
     marketing = any(key.is_marketing for key in wanted)
     profile = customer.profile
     if (
@@ -217,8 +219,16 @@ def facts_for_plan(
         and profile is not None
         and profile.notification_preferences.marketing_enabled
     ):
-        events += consent.of_customer(db, customer.customer_id)
+        events += _counted(consent.of_customer(db, customer.customer_id), on_query)
     return ConsentFacts.from_events(events)
+
+
+def _counted(
+    events: list[ConsentEvent], on_query: Callable[[int], None] | None
+) -> list[ConsentEvent]:
+    if on_query is not None:
+        on_query(len(events))
+    return events
 
 
 def facts_for_delivery(db: Client, record: NotificationRecord) -> ConsentFacts | None:
@@ -232,3 +242,30 @@ def facts_for_delivery(db: Client, record: NotificationRecord) -> ConsentFacts |
     if not record.customer_id and not record.profile_at_plan and record.to:
         return ConsentFacts.from_events(consent.of_address(db, record.to))
     return None
+
+
+# -- the audit ------------------------------------------------------------------------------------
+
+
+def ledger(
+    db: Client, customer_id: str | None = None, *, default_country: str = "FR"
+) -> list[ConsentEvent]:
+    """The whole shop's ledger, or one customer's: the events recorded for them and those of
+    the number and address on their profile (a STOP texted before they registered is theirs
+    too). Oldest first (events without a time first of all), then by channel."""
+    if customer_id is None:
+        events = list(consent.every_event(db))
+    else:
+        found = {e.event_id: e for e in consent.of_customer(db, customer_id)}
+        profile = customers.get_profile(db, customer_id)
+        if profile is not None:
+            number = contact_mobile(profile, None, {}, default_country).number
+            for address in (number.e164 if number else None, profile.email):
+                for event in consent.of_address(db, address.strip()) if address else []:
+                    found.setdefault(event.event_id, event)
+        events = list(found.values())
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return sorted(
+        events,
+        key=lambda e: (e.at or oldest, e.channel.value if e.channel else "", e.event_id),
+    )

@@ -30,8 +30,7 @@ from shared.platform.queues import NOTIFICATIONS_QUEUE
 from shared.platform.settings import get_settings
 from shared.rules.delivery_policy import on_failure
 from shared.rules.provider_errors import ProviderError
-from shared.rules.rendering import build_message
-from shared.rules.sms import analyze, estimate_cost
+from shared.rules.rendering import build_message, sms_estimate
 from shared.store import claims, customers, history
 from shared.store.client import compare_and_set, get_db
 from shared.store.conversations import record_outbound
@@ -214,15 +213,9 @@ class Delivery:
     ) -> None:
         metadata: dict[str, Any] = {}
         if message.channel is Channel.SMS:
-            info = analyze(message.text)
-            cost = estimate_cost(info.segments, record.country or "")
-            metadata.update(
-                segments=result.segments or info.segments,
-                encoding=info.encoding,
-                cost=cost.amount,
-                currency=cost.currency,
-                costEstimated=True,
-            )
+            metadata.update(sms_estimate(message.text, record.country))
+            if result.segments:
+                metadata["segments"] = result.segments
         if message.use_template:
             metadata["whatsappTemplate"] = True
         if result.price is not None:

@@ -1,10 +1,15 @@
-"""Read what a delivery's live check needs, then decide (``shared.rules.live``)."""
+"""Read what a delivery's live check needs, then decide (``shared.rules.live``).
+
+The consent ledger is read only when the decision needs it: for a marketing message (is the
+proof still there?) and for a walk-in's message (did their number text STOP?).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from shared.flows.consent import facts_for_delivery
 from shared.model.record import NotificationRecord
 from shared.model.shop import ShopSettings
 from shared.rules.live import Check, LiveFacts, source_needed, verdict
@@ -33,5 +38,10 @@ def check(
     client_id = record.ref("clientId")
     if profile is None and client_id:
         client_preferences = customers.client_preferences(db, client_id)
-    facts = LiveFacts(source=source, profile=profile, client_preferences=client_preferences)
+    facts = LiveFacts(
+        source=source,
+        profile=profile,
+        client_preferences=client_preferences,
+        consent=facts_for_delivery(db, record),
+    )
     return verdict(record, facts, now=now, shop=shop, default_country=default_country)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 from shared.adapters.tasks import TaskQueue
 from shared.flows.carts.recovery import recover_cart
 from shared.flows.carts.upkeep import keep_cart
+from shared.flows.consent import facts_for_plan
 from shared.flows.outbox import submit
 from shared.model.change import DocumentChange
 from shared.platform.clock import utcnow
@@ -43,6 +44,10 @@ def notify(
     shop = get_shop_settings(db)
     customer = load_customer(db, change.after)
     source = Source(id_field, change.document_id, change.after)
+    keys = [event.key for event in events]
+    consent = facts_for_plan(
+        db, customer, change.after, keys, default_country=settings.default_country
+    )
     summary: list[dict[str, Any]] = []
     for event in events:
         drafts = plan_drafts(
@@ -53,6 +58,7 @@ def notify(
             settings=settings,
             shop=shop,
             now=now,
+            consent=consent,
         )
         results = submit(drafts, db=db, queue=queue, now=now)
         summary.append(

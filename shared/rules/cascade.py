@@ -4,19 +4,31 @@ Pure: the customer's profile, the linked client record, the triggering document 
 deployment has configured come in; an ordered ``Plan`` comes out, primary message first, every
 entry with a machine-readable ``reason`` (stored as ``statusReason``) and a sentence (``detail``).
 
-Rules (issue 3), in order:
+Rules (issues 3 and 15), in order:
 
-1. Marketing events (``cart.*``) need ``marketingEnabled``; otherwise the plan is one skipped
-   entry, ``marketing_not_enabled``, on the channel that would have been primary.
+0. Without a profile, the channels the customer opted out of are off: the ledger
+   (``shared.rules.consent``: a STOP on the number, whoever it was attributed to) and the
+   client record (``false`` there). A profile's switches are the customer's own choice.
+1. Marketing events (``cart.*``, campaigns) need ``marketingEnabled``; otherwise the plan is one
+   skipped entry, ``marketing_not_enabled``, on the channel that would have been primary. With
+   it, each channel also needs a marketing opt-in proven in the ledger: the cascade runs on the
+   proven channels only, and each channel it would otherwise have used is recorded ``skipped``
+   with ``marketing_consent_not_recorded`` (when no proven channel reaches the customer, the
+   plan is the cascade's, every wanted entry skipped so). A bare account (no purchase, no
+   opt-in) is no exception: without proof, no cart reminder.
 2. Email is primary when the customer has a valid address (profile, then client record) and
    ``emailEnabled``. WhatsApp is then a complement when ``whatsappEnabled`` and a mobile exists.
 3. With no usable email: WhatsApp if enabled, else SMS if enabled (opt-in), never both.
 4. Push complements whatever was chosen when ``pushEnabled`` with tokens; alone it is the last
    resort (``push_fallback``).
-5. A walk-in (a ticket without ``customerId``) with a valid mobile gets a welcome SMS on
-   ``ticket.received`` (template ``ticket.walk_in_welcome``) carrying the registration link.
-   Walk-ins have no profile, so the contract's defaults apply otherwise: an email when the linked
-   client record has one, no other SMS (SMS is opt-in).
+5. A walk-in (no profile, no ``customerId``: a ticket made at the counter) gets their service
+   messages by SMS on the number they gave for that repair, as a customer with ``smsEnabled``
+   would (an email on the linked client record still comes first): on ``ticket.received`` the
+   welcome SMS (template ``ticket.walk_in_welcome``) with the registration link stands for the
+   receipt; then status changes, completed, the pickup reminder. Not when the number opted out
+   of SMS (``opted_out``) or the shop turned it off (``walkInServiceSms: false``,
+   ``walk_in_sms_off``). A registered customer's ``smsEnabled: false`` still means no SMS: they
+   chose.
 6. A wanted channel whose provider is not configured is planned ``skipped`` with
    ``provider_not_configured`` and the cascade carries on as if it were unavailable (no email
    server: the customer is reached like a customer without email).
@@ -32,11 +44,11 @@ A plan never holds two entries with the same (template, channel): ids derive fro
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 
 from shared.model.documents import ClientRecord, CustomerProfile, NotificationPreferences
-from shared.model.enums import Channel, EventKey, NotificationStatus
+from shared.model.enums import Channel, EventKey, NotificationStatus, Purpose
 from shared.model.plan import (
     WALK_IN_TEMPLATE,
     ConfiguredProviders,
@@ -45,6 +57,7 @@ from shared.model.plan import (
     Reason,
     select_fallback,
 )
+from shared.rules.consent import ConsentFacts
 from shared.rules.contacts import EmailChoice, PhoneChoice, choose_email, choose_mobile
 
 __all__ = [
@@ -53,6 +66,8 @@ __all__ = [
     "Plan",
     "PlannedMessage",
     "Reason",
+    "contact_mobile",
+    "is_walk_in",
     "message_country",
     "plan_notifications",
     "select_fallback",
@@ -166,6 +181,45 @@ class _Planner:
         return bool(self.prefs.sms_enabled and self.phone.number and self.providers.sms)
 
 
+def contact_mobile(
+    profile: CustomerProfile | None,
+    client: ClientRecord | None,
+    source: Mapping[str, Any],
+    default_country: str,
+) -> PhoneChoice:
+    """The mobile the cascade would use: profile, then client record, then the document's."""
+    return choose_mobile(
+        [
+            profile.phone_number if profile else None,
+            client.phone if client else None,
+            source.get("clientPhone"),
+        ],
+        message_country(profile, source, default_country),
+        default_country,
+    )
+
+
+def is_walk_in(profile: CustomerProfile | None, source: Mapping[str, Any]) -> bool:
+    """A customer known only by what was typed at the counter: no profile, no ``customerId``."""
+    return profile is None and not _text(source.get("customerId"))
+
+
+def _switched_off(
+    prefs: NotificationPreferences, channels: frozenset[Channel] | set[Channel]
+) -> NotificationPreferences:
+    """``prefs`` with the switches of ``channels`` off."""
+    fields = {name: False for channel, name in _SWITCHES.items() if channel in channels}
+    return replace(prefs, **fields) if fields else prefs
+
+
+_SWITCHES = {
+    Channel.EMAIL: "email_enabled",
+    Channel.SMS: "sms_enabled",
+    Channel.WHATSAPP: "whatsapp_enabled",
+    Channel.PUSH: "push_enabled",
+}
+
+
 def plan_notifications(
     event_key: EventKey | str,
     *,
@@ -175,40 +229,86 @@ def plan_notifications(
     providers: ConfiguredProviders | None = None,
     default_country: str = "FR",
     registration_url: str | None = None,
+    consent: ConsentFacts | None = None,
+    walk_in_service_sms: bool = True,
 ) -> Plan:
-    """The ordered plan of messages for ``event_key`` about ``source`` (see the module rules)."""
+    """The ordered plan of messages for ``event_key`` about ``source`` (see the module rules).
+
+    ``consent`` is what the ledger says (``shared.rules.consent``): channels opted out (a
+    walk-in's STOP), channels with a proven marketing opt-in. ``walk_in_service_sms`` is the
+    shop's ``walkInServiceSms``.
+    """
     key = EventKey(event_key)
     src: Mapping[str, Any] = source or {}
     configured = providers or ConfiguredProviders(
         email=False, sms=False, whatsapp=False, push=False
     )
+    facts = consent or ConsentFacts()
     prefs = profile.notification_preferences if profile else NotificationPreferences()
-    country = message_country(profile, src, default_country)
+    # A registered customer's switches are theirs (a START turns the profile back on); without
+    # a profile, the ledger on their number and their client record say what they refused.
+    refused: frozenset[Channel] = frozenset()
+    if profile is None:
+        refused = facts.opted_out | (client.opted_out if client else frozenset())
+    prefs = _switched_off(prefs, refused)
     email = choose_email([profile.email if profile else None, client.email if client else None])
-    phone = choose_mobile(
-        [
-            profile.phone_number if profile else None,
-            client.phone if client else None,
-            src.get("clientPhone"),
-        ],
-        country,
-        default_country,
-    )
+    phone = contact_mobile(profile, client, src, default_country)
     tokens = [t for t in (profile.fcm_tokens if profile else []) if isinstance(t, str) and t]
-    p = _Planner(key, prefs, configured, email, phone)
+    walk_in = is_walk_in(profile, src) and key.purpose is Purpose.SERVICE
+    sms_block: str | None = None
+    if walk_in:
+        sms_block = _walk_in_sms_block(Channel.SMS in refused, walk_in_service_sms)
+        if sms_block is None and key is not EventKey.TICKET_RECEIVED:  # received: the welcome
+            prefs = replace(prefs, sms_enabled=True)
+    context = _Context(key, configured, email, phone, tokens, walk_in, sms_block, registration_url)
 
+    plan = _cascade(context, prefs)
+    if not key.is_marketing:
+        return plan
+    if not prefs.marketing_enabled:
+        return _marketing_refused(plan, key)
+    proven = facts.marketing
+    allowed = _switched_off(prefs, set(Channel) - proven)
+    consented = plan if allowed == prefs else _cascade(context, allowed)
+    return _without_proof(plan, consented, proven, key)
+
+
+@dataclass(frozen=True)
+class _Context:
+    """What one plan is made for, whatever the switches (so it can be planned twice)."""
+
+    key: EventKey
+    providers: ConfiguredProviders
+    email: EmailChoice
+    phone: PhoneChoice
+    tokens: list[str]
+    walk_in: bool  # a walk-in's service message: the number given is enough for SMS
+    sms_block: str | None  # why a walk-in gets no SMS (opted out, the shop turned it off)
+    registration_url: str | None
+
+
+def _walk_in_sms_block(opted_out: bool, shop_allows: bool) -> str | None:
+    """Why a walk-in's service SMS may not go: STOP on their number, or the shop's setting."""
+    if opted_out:
+        return Reason.OPTED_OUT
+    return None if shop_allows else Reason.WALK_IN_SMS_OFF
+
+
+def _cascade(c: _Context, prefs: NotificationPreferences) -> Plan:
+    """Rules 2 to 9 of the module for ``prefs``."""
+    p = _Planner(c.key, prefs, c.providers, c.email, c.phone)
     has_email = False
-    if email.address and prefs.email_enabled:
+    if c.email.address and prefs.email_enabled:
         has_email = p.channel(
             Channel.EMAIL,
-            email.address,
+            c.email.address,
             Reason.EMAIL_PRIMARY,
             "valid email address and emailEnabled",
         )
-    elif email.address:
+    elif c.email.address:
         p.notes.append("email: emailEnabled is off")
     else:
-        p.notes.append(f"email: {email.detail}")
+        p.notes.append(f"email: {c.email.detail}")
 
     if has_email:
         if prefs.whatsapp_enabled:
@@ -220,33 +320,45 @@ def plan_notifications(
             Channel.WHATSAPP, Reason.WHATSAPP_NO_EMAIL, "no usable email; whatsappEnabled"
         )
         if not reached and prefs.sms_enabled:
-            p.phone_channel(Channel.SMS, Reason.SMS_NO_EMAIL, "no usable email; smsEnabled")
+            detail = (
+                "walk-in: SMS to the number given for this repair"
+                if c.walk_in
+                else "no usable email; smsEnabled"
+            )
+            p.phone_channel(Channel.SMS, Reason.SMS_NO_EMAIL, detail)
 
-    if key is EventKey.TICKET_RECEIVED and not _text(src.get("customerId")):
-        _walk_in_welcome(p, registration_url)
+    if c.key is EventKey.TICKET_RECEIVED and c.walk_in:
+        _walk_in_welcome(p, c.registration_url, c.sms_block)
 
-    if prefs.push_enabled and tokens:
+    if prefs.push_enabled and c.tokens:
         reached_somehow = bool(p.messages and any(m.is_pending for m in p.messages))
         p.channel(
             Channel.PUSH,
             None,
             Reason.PUSH_COMPLEMENT if reached_somehow else Reason.PUSH_FALLBACK,
-            f"pushEnabled with {len(tokens)} device token(s)",
+            f"pushEnabled with {len(c.tokens)} device token(s)",
         )
     elif prefs.push_enabled:
         p.notes.append("push: no device token")
 
     if not p.messages:
-        _nothing_to_send(p, prefs, tokens)
-    plan = Plan(messages=tuple(p.messages), notes=tuple(p.notes))
-    if key.is_marketing and not prefs.marketing_enabled:
-        return _marketing_refused(plan, key)
-    return plan
+        _nothing_to_send(p, prefs, c.tokens, c.sms_block)
+    return Plan(messages=tuple(p.messages), notes=tuple(p.notes))
 
 
-def _walk_in_welcome(p: _Planner, registration_url: str | None) -> None:
+def _walk_in_welcome(p: _Planner, registration_url: str | None, block: str | None) -> None:
     if p.phone.number is None and p.phone.problem == Reason.NO_PHONE:
         p.notes.append("walk-in: no phone number, no welcome SMS")
+        return
+    if block is not None and p.phone.number is not None:
+        p._add(
+            Channel.SMS,
+            p.phone.number.e164,
+            block,
+            _BLOCK_DETAIL[block],
+            pending=False,
+            template=WALK_IN_TEMPLATE,
+        )
         return
     if not registration_url:
         p.notes.append("walk-in: REGISTRATION_URL is not set; the welcome SMS has no link")
@@ -258,17 +370,23 @@ def _walk_in_welcome(p: _Planner, registration_url: str | None) -> None:
     )
 
 
-def _nothing_to_send(p: _Planner, prefs: NotificationPreferences, tokens: list[str]) -> None:
+_BLOCK_DETAIL: dict[str, str] = {
+    Reason.OPTED_OUT: "the number opted out of SMS (STOP)",
+    Reason.WALK_IN_SMS_OFF: "the shop turned off SMS to walk-in customers (walkInServiceSms)",
+}
+
+
+def _nothing_to_send(
+    p: _Planner, prefs: NotificationPreferences, tokens: list[str], sms_block: str | None
+) -> None:
     """One skipped entry explaining why no channel could be used."""
     number, email = p.phone.number, p.email
     if number is not None:
-        p._add(
-            Channel.SMS,
-            number.e164,
-            Reason.SMS_NOT_OPTED_IN,
-            "a mobile is on file but neither SMS nor WhatsApp is enabled",
-            pending=False,
+        reason = sms_block or Reason.SMS_NOT_OPTED_IN
+        detail = _BLOCK_DETAIL.get(
+            reason, "a mobile is on file but neither SMS nor WhatsApp is enabled"
         )
+        p._add(Channel.SMS, number.e164, reason, detail, pending=False)
     elif email.address:
         p._add(
             Channel.EMAIL,
@@ -303,6 +421,40 @@ def _nothing_to_send(p: _Planner, prefs: NotificationPreferences, tokens: list[s
             "no email, no mobile and no device token on file",
             pending=False,
         )
+
+
+def _skipped(message: PlannedMessage, reason: str, detail: str) -> PlannedMessage:
+    return replace(
+        message,
+        status=NotificationStatus.SKIPPED,
+        reason=reason,
+        detail=detail,
+        fallback=None,
+        fallback_to=None,
+        fallback_provider=None,
+    )
+
+
+def _without_proof(plan: Plan, consented: Plan, proven: frozenset[Channel], key: EventKey) -> Plan:
+    """Marketing with ``marketingEnabled``: what goes on the channels with a proven opt-in,
+    and a skipped entry for each channel the cascade chose that has none."""
+
+    def refused(message: PlannedMessage) -> PlannedMessage:
+        return _skipped(
+            message,
+            Reason.MARKETING_CONSENT_NOT_RECORDED,
+            f"{key.value} is a marketing message and no recorded {message.channel.value} "
+            "marketing opt-in proves consent (consent_events)",
+        )
+
+    unproven = [m for m in plan.pending if m.channel not in proven]
+    if not unproven:
+        return plan
+    if not consented.pending:
+        return Plan(tuple(refused(m) if m.is_pending else m for m in plan.messages), plan.notes)
+    used = {m.channel for m in consented.messages}
+    extra = tuple(refused(m) for m in unproven if m.channel not in used)
+    return Plan(consented.messages + extra, consented.notes)
 
 
 def _marketing_refused(plan: Plan, key: EventKey) -> Plan:

@@ -2,8 +2,11 @@
 
 Pure: the facts are read by ``shared.flows.live_checks`` and handed in. A reminder for a ticket
 already picked up, an order already paid or a cart already bought is cancelled; a customer who
-opted out since the plan gets nothing; a message that would now land in quiet hours waits for
-the next allowed minute.
+opted out since the plan gets nothing (a walk-in's STOP, kept in the consent ledger on their
+number, too); a marketing message whose proof of consent is gone from the ledger is cancelled;
+a message that would now land in quiet hours waits for the next allowed minute, and a marketing
+SMS or WhatsApp outside the country's marketing window waits for it to open (to the second: a
+legal window has no slack).
 """
 
 from __future__ import annotations
@@ -19,12 +22,15 @@ from shared.model.enums import (
     EventKey,
     OrderStatus,
     PaymentStatus,
+    Purpose,
     TicketStatus,
 )
+from shared.model.plan import Reason
 from shared.model.record import WAITING, NotificationRecord
 from shared.model.shop import ShopSettings
 from shared.rules.cart_episodes import abandoned_reason
-from shared.rules.timerules import QUIET_CHANNELS, next_allowed_send
+from shared.rules.consent import ConsentFacts
+from shared.rules.timerules import MARKETING_CHANNELS, send_time
 
 QUIET_SLACK = timedelta(seconds=60)
 
@@ -42,11 +48,13 @@ class Check:
 @dataclass(frozen=True)
 class LiveFacts:
     """What was read for one check: the source document (when the type needs it), the
-    customer's profile, and the preferences on the client record of a walk-in."""
+    customer's profile, the preferences on the client record of a walk-in, and what the consent
+    ledger says (for a marketing message, or a walk-in's number; None when not read)."""
 
     source: Mapping[str, Any] | None = None
     profile: CustomerProfile | None = None
     client_preferences: Mapping[str, Any] | None = None
+    consent: ConsentFacts | None = None
 
 
 SourceCheck = Callable[[Mapping[str, Any] | None], str | None]
@@ -99,19 +107,33 @@ def source_needed(record: NotificationRecord) -> str | None:
     return rule[0] if rule is not None else None
 
 
-def _opted_out(record: NotificationRecord, facts: LiveFacts) -> str | None:
+def _opted_out(record: NotificationRecord, facts: LiveFacts, shop: ShopSettings) -> str | None:
+    marketing = record.effective_purpose is Purpose.MARKETING
+    ledger = facts.consent
     if facts.profile is not None:
         prefs = facts.profile.notification_preferences
         if not getattr(prefs, _CHANNEL_SWITCH[record.channel]):
-            return "opted_out"
-        if record.type.startswith("cart.") and not prefs.marketing_enabled:
-            return "marketing_not_enabled"
+            return Reason.OPTED_OUT
+        if marketing and not prefs.marketing_enabled:
+            return Reason.MARKETING_NOT_ENABLED
+        if marketing and ledger is not None and not ledger.allows_marketing(record.channel):
+            return Reason.MARKETING_CONSENT_NOT_RECORDED  # withdrawn since the plan
         return None
+    if marketing:
+        return Reason.MARKETING_NOT_ENABLED  # marketing goes to a profile that accepted it
     # A walk-in without a profile who texted STOP: the webhook turned the switch off on the
-    # client record. Only an explicit False counts (walk-ins never opted in to anything).
+    # client record when there is one, and the ledger holds it on the number in any case.
+    # Only an explicit False counts (walk-ins never opted in to anything).
     key = _CLIENT_SWITCH.get(record.channel)
     switches = facts.client_preferences
-    return "opted_out" if key and switches is not None and switches.get(key) is False else None
+    if key and switches is not None and switches.get(key) is False:
+        return Reason.OPTED_OUT
+    if ledger is not None and record.channel in ledger.opted_out:
+        return Reason.OPTED_OUT
+    walk_in = not record.customer_id and not record.profile_at_plan
+    if walk_in and record.channel is Channel.SMS and not shop.walk_in_service_sms:
+        return Reason.WALK_IN_SMS_OFF
+    return None
 
 
 def verdict(
@@ -131,15 +153,23 @@ def verdict(
     if record.profile_at_plan and facts.profile is None:
         return Check(cancel=True, reason="customer_deleted")  # they left since the plan
     if not record.is_reply:
-        reason = _opted_out(record, facts)
+        reason = _opted_out(record, facts, shop)
         if reason:
             return Check(cancel=True, reason=reason, profile=facts.profile)
+    purpose = record.effective_purpose
+    windowed = purpose is Purpose.MARKETING and record.channel in MARKETING_CHANNELS
     urgent = record.urgent or shop.is_urgent(record.type)
-    quiet_applies = record.channel in QUIET_CHANNELS and not urgent
-    if record.status in WAITING and quiet_applies:
-        allowed = next_allowed_send(
-            now, record.country or "", shop, fallback_country=default_country
-        )
-        if allowed > now + QUIET_SLACK:
-            return Check(reschedule_at=allowed, profile=facts.profile)
+    allowed = send_time(
+        now,
+        channel=record.channel,
+        purpose=purpose,
+        country=record.country or "",
+        settings=shop,
+        fallback_country=default_country,
+        # Quiet hours hold a message not yet attempted; a retry already under way goes on.
+        quiet_hours=record.status in WAITING and not urgent,
+    )
+    slack = timedelta(0) if windowed else QUIET_SLACK
+    if allowed > now + slack:
+        return Check(reschedule_at=allowed, profile=facts.profile)
     return Check(profile=facts.profile)

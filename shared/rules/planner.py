@@ -1,28 +1,36 @@
 """From a customer event to drafts: the cascade's plan, rendered data, ids and send times.
 
-Pure: everything it needs (customer, settings, clock) comes in as arguments.
+Pure: everything it needs (customer, settings, what the consent ledger says, clock) comes in as
+arguments. Each draft's send time follows the time rules (``timerules.send_time``: quiet hours,
+and for marketing SMS and WhatsApp the country's marketing window); a marketing SMS carries the
+opt-out mention for its country and sender in its data (``sms_footer``), or is skipped when none
+is possible; every SMS carries its segments and estimated cost in ``metadata``, footer included,
+before it is sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
 from shared.model.documents import CustomerContext
 from shared.model.enums import Channel, NotificationStatus, Provider
 from shared.model.ids import notification_id
-from shared.model.plan import WALK_IN_TEMPLATE, ConfiguredProviders, PlannedMessage
+from shared.model.plan import WALK_IN_TEMPLATE, ConfiguredProviders, PlannedMessage, Reason
 from shared.model.record import NotificationRecord
 from shared.model.shop import ShopSettings
 from shared.platform.settings import Settings
 from shared.rules.cascade import message_country, plan_notifications
 from shared.rules.changes import CustomerEvent
+from shared.rules.consent import ConsentFacts
 from shared.rules.phones import PhoneError, normalize_phone
 from shared.rules.render_data import build_render_data, registration_link
+from shared.rules.rendering import planned_sms_estimate
+from shared.rules.sms_footer import opt_out_values
 from shared.rules.templates import choose_language
-from shared.rules.timerules import QUIET_CHANNELS, next_allowed_send
+from shared.rules.timerules import send_time
 
 
 @dataclass(frozen=True)
@@ -53,15 +61,19 @@ def _send_time(
     now: datetime,
     default_country: str,
 ) -> datetime | None:
-    """When the message may go: its due time pushed past quiet hours; None for right now."""
+    """When the message may go: its due time moved past the time rules; None for right now."""
     due = event.due_at if event.due_at and event.due_at > now else now
-    if (
-        message.status != NotificationStatus.PENDING
-        or message.channel not in QUIET_CHANNELS
-        or shop.is_urgent(event.key.value)
-    ):
+    if message.status != NotificationStatus.PENDING:
         return due if due > now else None
-    allowed = next_allowed_send(due, country, shop, fallback_country=default_country)
+    allowed = send_time(
+        due,
+        channel=message.channel,
+        purpose=event.key.purpose,
+        country=country,
+        settings=shop,
+        fallback_country=default_country,
+        quiet_hours=not shop.is_urgent(event.key.value),
+    )
     return allowed if allowed > now else None
 
 
@@ -74,6 +86,7 @@ def plan_drafts(
     settings: Settings,
     shop: ShopSettings,
     now: datetime,
+    consent: ConsentFacts | None = None,
 ) -> list[NotificationRecord]:
     """The drafts for one customer event: one per planned message (pending or skipped)."""
     profile = customer.profile
@@ -85,6 +98,8 @@ def plan_drafts(
         providers=configured_providers(settings),
         default_country=settings.default_country,
         registration_url=settings.registration_url,
+        consent=consent,
+        walk_in_service_sms=shop.walk_in_service_sms,
     )
     country = message_country(customer.profile, source.data, settings.default_country)
     language = choose_language(profile.language if profile else None, country)
@@ -101,7 +116,8 @@ def plan_drafts(
     if customer.client is not None and customer.client.id:
         refs["clientId"] = customer.client.id
     drafts = []
-    for message in plan.messages:
+    for planned in plan.messages:
+        message = planned
         data = dict(base_data)
         if message.template == WALK_IN_TEMPLATE and settings.registration_url and message.to:
             data["registrationUrl"] = registration_link(
@@ -109,39 +125,66 @@ def plan_drafts(
                 phone_e164=message.to,
                 ticket_id=source.document_id,
             )
+        to_country = _message_country(message, country)
+        if message.is_pending and message.channel is Channel.SMS and event.key.is_marketing:
+            footer = opt_out_values(
+                to_country,
+                shop,
+                fallback_country=settings.default_country,
+                sms_from=settings.twilio.sms_from,
+            )
+            if footer is None:
+                message = _no_opt_out_mention(message)
+            else:
+                data.update(footer)
         scheduled_for = _send_time(
             message,
             event,
-            country=country,
+            country=to_country,
             shop=shop,
             now=now,
             default_country=settings.default_country,
         )
-        drafts.append(
-            NotificationRecord(
-                notification_id=notification_id(event_id, message.template, message.channel),
-                type=event.key.value,
-                channel=message.channel,
-                provider=message.provider,
-                to=message.to,
-                customer_id=customer.customer_id,
-                profile_at_plan=customer.profile is not None,
-                refs=refs,
-                status=NotificationStatus(message.status),
-                status_reason=message.reason,
-                status_detail=message.detail,
-                template=message.template,
-                language=language,
-                country=_message_country(message, country),
-                data=data,
-                source_event_id=event_id,
-                scheduled_for=scheduled_for,
-                fallback_channel=message.fallback,
-                fallback_to=message.fallback_to,
-                fallback_provider=message.fallback_provider,
-            )
+        draft = NotificationRecord(
+            notification_id=notification_id(event_id, message.template, message.channel),
+            type=event.key.value,
+            channel=message.channel,
+            provider=message.provider,
+            to=message.to,
+            customer_id=customer.customer_id,
+            profile_at_plan=customer.profile is not None,
+            refs=refs,
+            status=NotificationStatus(message.status),
+            status_reason=message.reason,
+            status_detail=message.detail,
+            template=message.template,
+            language=language,
+            country=to_country,
+            data=data,
+            source_event_id=event_id,
+            scheduled_for=scheduled_for,
+            fallback_channel=message.fallback,
+            fallback_to=message.fallback_to,
+            fallback_provider=message.fallback_provider,
+            purpose=event.key.purpose,
         )
+        if message.is_pending and message.channel is Channel.SMS:
+            draft = replace(draft, metadata=planned_sms_estimate(draft))
+        drafts.append(draft)
     return drafts
+
+
+def _no_opt_out_mention(message: PlannedMessage) -> PlannedMessage:
+    return replace(
+        message,
+        status=NotificationStatus.SKIPPED,
+        reason=Reason.NO_OPT_OUT_MENTION,
+        detail="a marketing SMS must say how to opt out: the sender is alphanumeric (it cannot "
+        "receive STOP) and smsOptOut has no preferencesUrl for this country",
+        fallback=None,
+        fallback_to=None,
+        fallback_provider=None,
+    )
 
 
 def _message_country(message: PlannedMessage, country: str) -> str:

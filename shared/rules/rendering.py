@@ -16,6 +16,7 @@ from shared.model.messages import OutboundMessage, WhatsAppTemplate
 from shared.model.record import NotificationRecord
 from shared.model.shop import ShopSettings
 from shared.platform.clock import as_datetime
+from shared.rules.sms import analyze, estimate_cost
 from shared.rules.templates import render, whatsapp_template_ref
 from shared.rules.timerules import whatsapp_window_open
 
@@ -24,6 +25,27 @@ def _window_open(profile: CustomerProfile | None, now: datetime) -> bool:
     if profile is None:
         return False
     return whatsapp_window_open(as_datetime(profile.last_inbound_at.get("whatsapp")), now)
+
+
+def sms_estimate(text: str, country: str | None) -> dict[str, Any]:
+    """The ``metadata`` of an SMS text: its segments, encoding and estimated cost, shown before
+    sending (the planner's estimate) and recorded at sending (with the provider's count)."""
+    info = analyze(text)
+    cost = estimate_cost(info.segments, country or "")
+    return {
+        "segments": info.segments,
+        "encoding": info.encoding,
+        "cost": cost.amount,
+        "currency": cost.currency,
+        "costEstimated": True,
+    }
+
+
+def planned_sms_estimate(record: NotificationRecord) -> dict[str, Any]:
+    """``sms_estimate`` of the text this record will send (rendered as delivery will)."""
+    template = record.template or record.type
+    text = record.body or render(template, Channel.SMS, record.language, record.data).text
+    return sms_estimate(text, record.country)
 
 
 def build_message(

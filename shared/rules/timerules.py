@@ -1,5 +1,10 @@
-"""Time rules: quiet hours, business hours and the WhatsApp 24-hour window. Pure: the clock is
-an argument.
+"""Time rules: quiet hours, marketing windows, business hours and the WhatsApp 24-hour window.
+Pure: the clock is an argument.
+
+What waits for what (``send_time``): quiet hours hold SMS, WhatsApp and push of every purpose
+(not urgent ones); marketing windows hold marketing SMS and WhatsApp (urgent or not: they are a
+legal rule, not a courtesy). Email waits for neither. A held message is scheduled for the first
+instant every rule allows, never dropped.
 
 Decisions:
 
@@ -9,8 +14,9 @@ Decisions:
 - Local times are built with ``zoneinfo`` and normalized through UTC, so a boundary that falls
   in a DST gap moves to the first real instant after it, and the repeated hour of autumn is
   handled by comparing instants, not wall clocks.
-- Public holidays come from the ``holidays`` package for the country of the rules; a country it
-  does not know has none.
+- Public holidays come from the ``holidays`` package (a pinned runtime dependency, pure code:
+  the Easter-based French ones, Easter Monday, Ascension and Whit Monday, are computed from the
+  year) for the country of the rules; a country it does not know has none.
 """
 
 from __future__ import annotations
@@ -23,8 +29,8 @@ from zoneinfo import ZoneInfo
 
 import holidays as holidays_lib
 
-from shared.model.enums import Channel
-from shared.model.shop import BusinessHours, QuietHours, ShopSettings
+from shared.model.enums import Channel, Purpose
+from shared.model.shop import BusinessHours, MarketingWindow, QuietHours, ShopSettings
 from shared.platform.errors import InvalidInputError
 
 T = TypeVar("T")
@@ -39,6 +45,9 @@ class NaiveDatetimeError(InvalidInputError):
 
 # Quiet hours hold what buzzes a phone (SMS, WhatsApp, push); an email at night wakes nobody.
 QUIET_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP, Channel.PUSH})
+# Marketing windows hold the channels a law or an operator rule times (offers by SMS, WhatsApp).
+MARKETING_CHANNELS = frozenset({Channel.SMS, Channel.WHATSAPP})
+_MAX_RULE_ROUNDS = 8  # quiet hours and a window agree in one or two rounds; more is a loop
 
 
 def _aware(value: datetime, name: str) -> datetime:
@@ -116,6 +125,69 @@ def next_allowed_send(
         else:  # after ``start`` in a window that ends tomorrow morning
             candidate = _local(day + timedelta(days=1), rules.end, zone)
     return now  # rules that are quiet forever are treated as no rules
+
+
+def _window_day(day: date, country: str, window: MarketingWindow) -> bool:
+    if day.isoweekday() not in window.days:
+        return False
+    return window.holidays or not is_public_holiday(day, country)
+
+
+def in_marketing_window(now: datetime, country: str, window: MarketingWindow) -> bool:
+    """Whether marketing may be sent at ``now`` under ``window`` (the rules of ``country``)."""
+    local = _aware(now, "now").astimezone(ZoneInfo(window.timezone))
+    end = window.end if window.end != time(0) else time.max
+    return _window_day(local.date(), country, window) and window.start <= local.time() < end
+
+
+def next_marketing_send(
+    now: datetime, country: str, settings: ShopSettings, *, fallback_country: str | None = None
+) -> datetime:
+    """``now`` inside the marketing window of ``country`` (else ``fallback_country``), else when
+    it next opens; without a window (the shop removed it), ``now``."""
+    _aware(now, "now")
+    found = _pick(country, fallback_country, settings.marketing_windows)
+    if found is None:
+        return now
+    code, window = found
+    if in_marketing_window(now, code, window):
+        return now
+    zone = ZoneInfo(window.timezone)
+    local = now.astimezone(zone)
+    for offset in range(_MAX_DAYS_AHEAD):
+        day = local.date() + timedelta(days=offset)
+        opening = _local(day, window.start, zone)
+        if opening > local and _window_day(day, code, window):
+            return opening.astimezone(now.tzinfo)
+    return now  # a window that never opens is treated as none
+
+
+def send_time(
+    due: datetime,
+    *,
+    channel: Channel,
+    purpose: Purpose,
+    country: str,
+    settings: ShopSettings,
+    fallback_country: str | None = None,
+    quiet_hours: bool = True,
+) -> datetime:
+    """The first instant from ``due`` on at which every time rule lets this message go;
+    ``quiet_hours`` False: an urgent message, or a retry already under way (windows still
+    hold marketing)."""
+    at = _aware(due, "due")
+    quiet = channel in QUIET_CHANNELS and quiet_hours
+    windowed = purpose is Purpose.MARKETING and channel in MARKETING_CHANNELS
+    for _ in range(_MAX_RULE_ROUNDS):
+        moved = at
+        if quiet:
+            moved = next_allowed_send(moved, country, settings, fallback_country=fallback_country)
+        if windowed:
+            moved = next_marketing_send(moved, country, settings, fallback_country=fallback_country)
+        if moved == at:
+            return at
+        at = moved
+    return at
 
 
 def _pick(

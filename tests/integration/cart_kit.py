@@ -17,6 +17,8 @@ from typing import Any
 from devstack.fakes import FakeProvidersClient
 from devstack.stack import Stack
 from shared.flows.carts.sweep import run_sweep
+from shared.flows.consent import registration_opt_ins
+from shared.model.enums import Channel
 from shared.platform.settings import get_settings
 from shared.store.carts import where
 from shared.store.shop import clear_cache
@@ -69,6 +71,8 @@ class Shop:
         assert self.stack.flush_triggers(30.0), self.stack.trigger_stats()
 
     def customer(self, customer_id: str, *, marketing: bool = True) -> str:
+        """A registered customer; ``marketing``: they ticked the offers box on the registration
+        form, recorded as the registration does (``marketingEnabled`` and its proof)."""
         email = f"{customer_id}@example.com"
         self.db.collection("customer_profiles").document(customer_id).set(
             {
@@ -76,9 +80,18 @@ class Shop:
                 "email": email,
                 "country": "FR",
                 "language": "fr",
-                "notificationPreferences": {"marketingEnabled": marketing},
+                "notificationPreferences": {"marketingEnabled": False},
             }
         )
+        if marketing:
+            registration_opt_ins(
+                self.db,
+                customer_id=customer_id,
+                contacts={Channel.EMAIL: email},
+                text_version="signup-offers-v1",
+                submission_id=f"signup-{customer_id}",
+                at=self.now - timedelta(days=30),
+            )
         return email
 
     def abandon(self, cart_id: str, customer_id: str, *, idle: timedelta) -> None:

@@ -118,6 +118,23 @@ def profile(name: str) -> dict[str, Any]:
     }
 
 
+def proof(customer_id: str, channel: str = "email") -> tuple[str, str, dict[str, Any]]:
+    """The consent event of the registration form's offers box, ticked (issue 15)."""
+    return (
+        "consent_events",
+        f"proof-{customer_id}-{channel}",
+        {
+            "channel": channel,
+            "purpose": "marketing",
+            "action": "opt_in",
+            "source": "registration_form",
+            "textVersion": "signup-offers-v1",
+            "customerId": customer_id,
+            "at": NOW - timedelta(days=30),
+        },
+    )
+
+
 def due_cart(i: int) -> dict[str, Any]:
     return {
         "customerId": f"due-{i}",
@@ -164,6 +181,7 @@ def ten_thousand_carts(emulator_host: str) -> Any:
     db = client_for(emulator_host, "demo-cart-cost")
     docs = [("carts", f"due-{i:03d}", due_cart(i)) for i in range(DUE_CARTS)]
     docs += [("customer_profiles", f"due-{i}", profile(f"Due{i}")) for i in range(DUE_CARTS)]
+    docs += [proof(f"due-{i}") for i in range(DUE_CARTS)]
     docs += [("carts", f"c-{i:05d}", not_due_cart(i)) for i in range(TOTAL_CARTS - DUE_CARTS)]
     write_all(db, docs)
     return db
@@ -183,9 +201,10 @@ def test_sweep_over_10000_carts_with_100_due_reads_about_100_documents(
     assert report["reminded_1"] == DUE_CARTS
     assert report["failed"] == 0
     assert len(set(queue.calls)) == len(queue.calls) == DUE_CARTS
-    # Per due cart: the cart itself (from the query) and its customer's profile; plus the
-    # settings document. Nothing grows with the 9,900 carts that are not due.
-    assert probe.documents == report["reads"] == 2 * DUE_CARTS + 1
+    # Per due cart: the cart itself (from the query), its customer's profile and the consent
+    # event proving the marketing opt-in (one query); plus the settings document. Nothing grows
+    # with the 9,900 carts that are not due.
+    assert probe.documents == report["reads"] == 3 * DUE_CARTS + 1
     assert probe.queries == report["queries"]
 
     probe.reset()
@@ -198,6 +217,7 @@ def test_sweep_over_10000_carts_with_100_due_reads_about_100_documents(
 def _seed_due(db: Any, count: int) -> None:
     docs = [("carts", f"k-{i:03d}", due_cart(i)) for i in range(count)]
     docs += [("customer_profiles", f"due-{i}", profile(f"Due{i}")) for i in range(count)]
+    docs += [proof(f"due-{i}") for i in range(count)]
     write_all(db, docs)
 
 
@@ -313,7 +333,7 @@ def test_sms_reminder_due_in_quiet_hours_waits_for_the_morning(emulator_host: st
         "country": "FR",
         "notificationPreferences": sms_only,
     }
-    write_all(db, [("customer_profiles", "due-0", sms_customer)])
+    write_all(db, [("customer_profiles", "due-0", sms_customer), proof("due-0", "sms")])
     twilio = TwilioSettings(account_sid="AC" + "0" * 32, auth_token="t", sms_from="+15005550006")
     queue = RecordingQueue()
     night = datetime(2026, 11, 17, 22, 30, tzinfo=UTC)  # 23:30 in Paris, quiet until 08:00

@@ -20,6 +20,7 @@ from shared.rules.cascade import (
     plan_notifications,
     select_fallback,
 )
+from shared.rules.consent import ConsentFacts
 
 ALL = ConfiguredProviders(email=True, sms=True, whatsapp=True, push=True)
 FR_MOBILE = "+33612345678"
@@ -49,6 +50,8 @@ def plan_for(
     source: dict[str, Any] | None = None,
     providers: ConfiguredProviders = ALL,
     registration_url: str | None = "https://shop.example/register",
+    consent: ConsentFacts | None = None,
+    walk_in_service_sms: bool = True,
 ) -> Plan:
     doc = {"customerId": "C1"} if source is None else source
     return plan_notifications(
@@ -59,6 +62,8 @@ def plan_for(
         providers=providers,
         default_country="FR",
         registration_url=registration_url,
+        consent=consent,
+        walk_in_service_sms=walk_in_service_sms,
     )
 
 
@@ -403,10 +408,69 @@ def test_walk_in_with_an_email_on_the_client_record_gets_the_email_too() -> None
     assert [m.template for m in plan.messages] == ["ticket.received", WALK_IN_TEMPLATE]
 
 
-def test_walk_in_later_events_follow_the_defaults_no_sms_without_opt_in() -> None:
-    plan = plan_for(None, key=EventKey.TICKET_COMPLETED, source=walk_in_ticket())
+@pytest.mark.parametrize(
+    "key",
+    [EventKey.TICKET_STATUS_CHANGED, EventKey.TICKET_COMPLETED, EventKey.TICKET_PICKUP_REMINDER],
+)
+def test_walk_in_service_sms_sent_to_the_number_given_for_the_repair(key: EventKey) -> None:
+    """Issue 15: "repair completed" and the pickup reminder ended skipped, sms_not_opted_in."""
+    plan = plan_for(None, key=key, source=walk_in_ticket())
+    assert shape(plan) == [("sms", "pending", "sms_no_email")]
+    (sms,) = plan.messages
+    assert (sms.template, sms.to) == (key.value, FR_MOBILE)
+
+
+def test_walk_in_receipt_is_the_welcome_sms_alone() -> None:
+    plan = plan_for(None, key=EventKey.TICKET_RECEIVED, source=walk_in_ticket())
+    assert [(m.template, m.channel.value) for m in plan.pending] == [(WALK_IN_TEMPLATE, "sms")]
+
+
+def test_walk_in_with_an_email_on_the_client_record_is_told_by_email() -> None:
+    client = ClientRecord(id="K1", email="client@example.fr")
+    plan = plan_for(None, key=EventKey.TICKET_COMPLETED, client=client, source=walk_in_ticket())
+    assert shape(plan) == [("email", "pending", "email_primary")]
+
+
+@pytest.mark.parametrize(
+    "key", [EventKey.TICKET_RECEIVED, EventKey.TICKET_COMPLETED, EventKey.TICKET_PICKUP_REMINDER]
+)
+def test_walk_in_stop_honored_for_service_too(key: EventKey) -> None:
+    stopped = ConsentFacts(opted_out=frozenset({Channel.SMS}))
+    on_the_ledger = plan_for(None, key=key, source=walk_in_ticket(), consent=stopped)
+    on_the_client = plan_for(
+        None,
+        key=key,
+        source=walk_in_ticket(),
+        client=ClientRecord.from_document("K1", {"notificationPreferences": {"smsEnabled": False}}),
+    )
+    for plan in (on_the_ledger, on_the_client):
+        assert shape(plan) == [("sms", "skipped", "opted_out")]
+        assert plan.messages[0].to == FR_MOBILE
+
+
+@pytest.mark.parametrize(
+    "key", [EventKey.TICKET_RECEIVED, EventKey.TICKET_COMPLETED, EventKey.TICKET_PICKUP_REMINDER]
+)
+def test_the_shop_can_turn_walk_in_sms_off(key: EventKey) -> None:
+    plan = plan_for(None, key=key, source=walk_in_ticket(), walk_in_service_sms=False)
+    assert shape(plan) == [("sms", "skipped", "walk_in_sms_off")]
+
+
+def test_a_client_record_that_never_said_anything_is_no_opt_out() -> None:
+    client = ClientRecord.from_document("K1", {"notificationPreferences": {"smsEnabled": "?"}})
+    assert client.opted_out == frozenset()
+    plan = plan_for(None, key=EventKey.TICKET_COMPLETED, client=client, source=walk_in_ticket())
+    assert shape(plan) == [("sms", "pending", "sms_no_email")]
+
+
+@pytest.mark.parametrize("key", [k for k in EventKey if not k.is_marketing])
+def test_registered_sms_disabled_never_gets_sms(key: EventKey) -> None:
+    customer = profile(phone="0612345678", smsEnabled=False)
+    source = {"customerId": "C1", "clientPhone": "0612345678"}
+    plan = plan_for(customer, key=key, source=source)
     assert shape(plan) == [("sms", "skipped", "sms_not_opted_in")]
-    assert plan.messages[0].template == "ticket.completed"
+    deleted = plan_for(None, key=key, source=source)  # a customerId whose profile is gone
+    assert not [m for m in deleted.pending if m.channel is Channel.SMS]
 
 
 def test_walk_in_with_a_landline_gets_a_skipped_welcome_saying_so() -> None:
@@ -466,10 +530,60 @@ def test_marketing_without_consent_names_the_channel_that_would_have_been_used()
 
 def test_marketing_with_consent_follows_the_cascade() -> None:
     customer = profile(email=EMAIL, phone="0612345678", whatsappEnabled=True, marketingEnabled=True)
-    plan = plan_for(customer, key=EventKey.CART_REMINDER_2)
+    proven = ConsentFacts(marketing=frozenset({Channel.EMAIL, Channel.WHATSAPP}))
+    plan = plan_for(customer, key=EventKey.CART_REMINDER_2, consent=proven)
     assert shape(plan) == [
         ("email", "pending", "email_primary"),
         ("whatsapp", "pending", "whatsapp_complement"),
+    ]
+
+
+@pytest.mark.parametrize("key", [EventKey.CART_REMINDER_1, EventKey.CART_REMINDER_2])
+def test_marketing_without_proof_skipped_with_reason(key: EventKey) -> None:
+    customer = profile(email=EMAIL, phone="0612345678", whatsappEnabled=True, marketingEnabled=True)
+    plan = plan_for(customer, key=key)
+    assert shape(plan) == [
+        ("email", "skipped", "marketing_consent_not_recorded"),
+        ("whatsapp", "skipped", "marketing_consent_not_recorded"),
+    ]
+    assert plan.messages[0].to == EMAIL
+    assert "opt-in" in plan.messages[0].detail
+    assert plan.messages[1].fallback is None
+
+
+def test_a_bare_account_without_purchase_or_opt_in_gets_no_cart_reminder() -> None:
+    bare = profile(email=EMAIL)  # signed up, never bought, never ticked the box
+    plan = plan_for(bare, key=EventKey.CART_REMINDER_1)
+    assert shape(plan) == [("email", "skipped", "marketing_not_enabled")]
+    switched_on_by_hand = profile(email=EMAIL, marketingEnabled=True)  # no proof behind it
+    plan = plan_for(switched_on_by_hand, key=EventKey.CART_REMINDER_1)
+    assert shape(plan) == [("email", "skipped", "marketing_consent_not_recorded")]
+
+
+def test_marketing_goes_on_the_proven_channels_and_says_why_not_on_the_others() -> None:
+    customer = profile(email=EMAIL, phone="0612345678", whatsappEnabled=True, marketingEnabled=True)
+    plan = plan_for(
+        customer,
+        key=EventKey.CART_REMINDER_1,
+        consent=ConsentFacts(marketing=frozenset({Channel.WHATSAPP})),
+    )
+    assert shape(plan) == [
+        ("whatsapp", "pending", "whatsapp_no_email"),
+        ("email", "skipped", "marketing_consent_not_recorded"),
+    ]
+    assert plan.messages[0].fallback is None  # SMS has no proof: no SMS fallback either
+
+
+def test_marketing_by_sms_needs_an_sms_proof_even_with_an_unproven_email() -> None:
+    customer = profile(email=EMAIL, phone="0612345678", smsEnabled=True, marketingEnabled=True)
+    plan = plan_for(
+        customer,
+        key=EventKey.CART_REMINDER_1,
+        consent=ConsentFacts(marketing=frozenset({Channel.SMS})),
+    )
+    assert shape(plan) == [
+        ("sms", "pending", "sms_no_email"),
+        ("email", "skipped", "marketing_consent_not_recorded"),
     ]
 
 
@@ -543,6 +657,10 @@ def test_every_plan_is_well_formed(
     if key.is_marketing and not (customer and customer.notification_preferences.marketing_enabled):
         assert shape(plan)[0][1:] == ("skipped", "marketing_not_enabled")
         assert len(plan.messages) == 1
+    if key.is_marketing:
+        assert not plan.pending, "marketing without a proven opt-in never goes"
+    if customer is not None and not prefs["smsEnabled"]:
+        assert not [m for m in pending if m.channel is Channel.SMS], "they chose: no SMS"
 
 
 def _check_message(message: PlannedMessage, providers: ConfiguredProviders) -> None:
@@ -557,3 +675,12 @@ def _check_message(message: PlannedMessage, providers: ConfiguredProviders) -> N
         assert "@" in message.to
     if message.channel is Channel.PUSH:
         assert message.to is None
+
+
+def test_a_registered_customer_back_on_sms_is_not_held_by_an_old_client_record_stop() -> None:
+    """STOP reaches every record of the number; START only the profile: the profile decides."""
+    client = ClientRecord.from_document("K1", {"notificationPreferences": {"smsEnabled": False}})
+    customer = profile(phone="0612345678", smsEnabled=True)
+    stale = ConsentFacts(opted_out=frozenset({Channel.SMS}))
+    plan = plan_for(customer, client=client, consent=stale)
+    assert shape(plan) == [("sms", "pending", "sms_no_email")]

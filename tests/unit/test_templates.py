@@ -255,10 +255,30 @@ def test_cart_items_are_listed_in_emails_and_counted_in_sms() -> None:
     assert "4 articles, 74,60 €" in render("cart.reminder_1", Channel.SMS, "fr", LONG).text
 
 
-def test_marketing_sms_carry_the_opt_out_instruction() -> None:
-    for language, stop in (("fr", "STOP"), ("en", "STOP"), ("sw", "STOP")):
-        for template_id in ("cart.reminder_1", "cart.reminder_2"):
-            assert stop in render(template_id, Channel.SMS, language, LONG).text
+FOOTERS = [
+    ({"optOutShortCode": "36180"}, {"fr": "STOP au 36180", "en": "Text STOP to 36180",
+                                     "sw": "Tuma STOP kwa 36180"}),
+    ({"optOutKeyword": "STOP"}, {"fr": "Désinscription: répondez STOP",
+                                  "en": "Reply STOP to opt out", "sw": "Jibu STOP kujiondoa"}),
+    ({"preferencesUrl": "https://shop.example/p/abc"}, {
+        "fr": "Désinscription: https://shop.example/p/abc",
+        "en": "Opt out: https://shop.example/p/abc",
+        "sw": "Kujiondoa: https://shop.example/p/abc"}),
+    ({"optOutOperator": "STOP*456*9*5#"}, dict.fromkeys(("fr", "en", "sw"), "STOP*456*9*5#")),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("footer", "expected"), FOOTERS)
+@pytest.mark.parametrize("language", ["fr", "en", "sw"])
+@pytest.mark.parametrize("template_id", ["cart.reminder_1", "cart.reminder_2"])
+def test_marketing_sms_start_with_the_shop_and_end_with_the_opt_out_mention(
+    footer: dict[str, str], expected: dict[str, str], language: str, template_id: str
+) -> None:
+    for data in (LONG, TYPICAL):
+        text = render(template_id, Channel.SMS, language, {**data, **footer}).text
+        assert text.endswith(expected[language]), text
+        shop = str(data["shopName"])
+        assert text.startswith(shop[:10]), text  # cut to fit, never dropped
 
 
 HOSTILE = {

@@ -138,6 +138,11 @@ FULL_DATA: dict[str, Any] = {
     "discountExpiresAt": datetime(2026, 1, 1, tzinfo=UTC),
     "discountPercent": 10,
     "cartItems": [{"name": "Case", "quantity": 1, "price": 10}],
+    # A marketing SMS's opt-out mention: the planner gives one of them (shared.rules.sms_footer).
+    "optOutOperator": "STOP*456*9*5#",
+    "optOutShortCode": "36180",
+    "optOutKeyword": "STOP",
+    "preferencesUrl": "https://p.example/1",
 }
 
 

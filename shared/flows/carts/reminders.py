@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.tasks import TaskQueue
+from shared.flows.consent import facts_for_plan
 from shared.flows.outbox import submit
 from shared.model.documents import CustomerContext
 from shared.model.enums import CartStatus, EventKey
@@ -185,14 +186,24 @@ class Reminders:
         source = dict(cart)
         if offer is not None:
             source.update(offer.claim_fields())
+        key = STAGE_KEYS[due.stage]
+        consent = facts_for_plan(
+            self.db,
+            customer,
+            source,
+            [key],
+            default_country=self.settings.default_country,
+            on_query=self.reads.query,
+        )
         drafts = plan_drafts(
-            CustomerEvent(STAGE_KEYS[due.stage]),
+            CustomerEvent(key),
             source=Source("cartId", due.cart_id, source),
             customer=customer,
             event_id=source_event_id(due.cart_id, episode, due.stage),
             settings=self.settings,
             shop=self.shop,
             now=self.now,
+            consent=consent,
         )
         drafts = [replace(d, refs={**d.refs, "cartEpisode": episode}) for d in drafts]
         results = submit(drafts, db=self.db, queue=self.queue, now=self.now)

@@ -24,10 +24,13 @@ _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202
 MAX_VALUE = 200
 
 TEXT_KEYS = ("customerName", "shopName", "ticketId", "orderId", "cartId", "device", "discountCode")
-URL_KEYS = ("trackingUrl", "registrationUrl", "cartUrl")
+# How a marketing SMS says to opt out (one of them, ``shared.rules.sms_footer``).
+OPT_OUT_KEYS = ("optOutOperator", "optOutShortCode", "optOutKeyword")
+URL_KEYS = ("trackingUrl", "registrationUrl", "cartUrl", "preferencesUrl")
 # Every variable ``build_values`` can give a notification template.
 VARIABLES = frozenset(
-    {*TEXT_KEYS, *URL_KEYS, "deviceLabel", "statusLabel", "total", "cartTotal", "paymentDueAt"}
+    {*TEXT_KEYS, *OPT_OUT_KEYS, *URL_KEYS, "deviceLabel", "statusLabel", "total", "cartTotal"}
+    | {"paymentDueAt"}
     | {"discountExpiresAt", "discountPercent", "cartSummary", "cartCount", "cartLines"}
 )
 
@@ -200,7 +203,7 @@ def cart_values(data: Mapping[str, Any], language: str, currency: str) -> dict[s
 def build_values(template_id: str, language: str, data: Mapping[str, Any]) -> dict[str, str]:
     """Every variable a template may mention, as display strings (absent when unknown)."""
     values: dict[str, str] = {"deviceLabel": label("word", "device", language) or "device"}
-    for key in TEXT_KEYS:
+    for key in (*TEXT_KEYS, *OPT_OUT_KEYS):
         text = clean_text(data.get(key))
         if text:
             values[key] = text
