@@ -209,6 +209,20 @@ class Requests:
                     "notificationPreferences": marketing,
                 },
             ),
+            (  # the proof of Marc's opt-in to offers by email (issue 15)
+                "consent_events",
+                "cold-mkt-proof",
+                {
+                    "channel": "email",
+                    "purpose": "marketing",
+                    "action": "opt_in",
+                    "source": "registration_form",
+                    "textVersion": "bench-v1",
+                    "customerId": "cold-mkt",
+                    "to": "marc@example.com",
+                    "at": now,
+                },
+            ),
             (
                 "notification_history",
                 "cold-sent",

@@ -1,10 +1,10 @@
 """Demo scenario: an abandoned cart, two reminders, a purchase with the code, the report.
 
-Wanjiku (Nairobi, email, marketing accepted) leaves two items in her cart. Cloud Scheduler's
-call to ``cart_sweep`` (over HTTP, on the real clock) sends the first reminder; a day later (the
-demo runs the sweep with its clock 25 hours ahead) the second one brings a single-use code; she
-orders with it, the order's trigger marks the cart recovered and the code used; then the
-shop owner's report for the period.
+Wanjiku (Nairobi, email, marketing accepted on the registration form: the consent ledger holds
+the proof) leaves two items in her cart. Cloud Scheduler's call to ``cart_sweep`` (over HTTP, on
+the real clock) sends the first reminder; a day later (the demo runs the sweep with its clock 25
+hours ahead) the second one brings a single-use code; she orders with it, the order's trigger
+marks the cart recovered and the code used; then the shop owner's report for the period.
 
 ``run_cart_scenario(stack)`` runs it on a started ``devstack.stack.Stack`` and returns what
 happened; ``say`` prints the narration (the demo passes its own).
@@ -26,6 +26,8 @@ from devstack.stack import Stack
 from shared.adapters.tasks import CloudTasksQueue
 from shared.flows.carts.report import format_report, recovery_report
 from shared.flows.carts.sweep import run_sweep
+from shared.flows.consent import registration_opt_ins
+from shared.model.enums import Channel
 from shared.platform.settings import Settings
 
 CUSTOMER_ID = "cust-wanjiku"
@@ -71,8 +73,18 @@ def run_cart_scenario(
             "email": EMAIL,
             "country": "KE",
             "language": "en",
-            "notificationPreferences": {"marketingEnabled": True},
+            "notificationPreferences": {"marketingEnabled": False},
         }
+    )
+    # She ticked "send me offers by email" when she signed up: the registration records it in
+    # the consent ledger with the version of the form's text (the proof marketing needs).
+    registration_opt_ins(
+        db,
+        customer_id=CUSTOMER_ID,
+        contacts={Channel.EMAIL: EMAIL},
+        text_version="signup-offers-2026-01",
+        submission_id=f"signup-{CUSTOMER_ID}",
+        at=start - timedelta(days=40),
     )
     db.collection("carts").document(CART_ID).set(
         {
