@@ -15,12 +15,14 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from shared.adapters.channels.meta_whatsapp import DEFAULT_TEMPLATE_LANGUAGE
 from shared.adapters.channels.senders import SenderRegistry, get_senders
 from shared.adapters.tasks import TaskQueue, get_queue
 from shared.flows import live_checks
 from shared.flows.consent import opt_out_after_provider_refusal
 from shared.flows.fallback import trigger_fallback
-from shared.model.enums import Channel, NotificationStatus
+from shared.flows.templates_status import template_usability
+from shared.model.enums import Channel, NotificationStatus, Provider
 from shared.model.messages import OutboundMessage, Sender, SendResult
 from shared.model.record import InvalidRecordError, NotificationRecord
 from shared.model.status import AFTER_ATTEMPT, can_transition
@@ -29,7 +31,7 @@ from shared.platform.log import get_logger, log_context
 from shared.platform.queues import NOTIFICATIONS_QUEUE
 from shared.platform.settings import get_settings
 from shared.rules.delivery_policy import on_failure
-from shared.rules.provider_errors import ProviderError
+from shared.rules.provider_errors import ErrorKind, ProviderError, provider_error
 from shared.rules.rendering import build_message, sms_estimate
 from shared.store import claims, customers, history
 from shared.store.client import compare_and_set, get_db
@@ -196,12 +198,35 @@ class Delivery:
 
     def _send(self, sender: Sender, message: OutboundMessage) -> SendResult:
         try:
+            self._check_template(sender, message)
             return sender.send(message)
         except ProviderError as exc:
             if exc.window_closed and not message.use_template and message.template is not None:
                 log.info("WhatsApp window closed at the provider; resending as a template")
-                return sender.send(replace(message, use_template=True))
+                as_template = replace(message, use_template=True)
+                self._check_template(sender, as_template)
+                return sender.send(as_template)
             raise
+
+    def _check_template(self, sender: Sender, message: OutboundMessage) -> None:
+        """A Meta template that Meta paused, rejected, disabled... (its status webhooks,
+        ``shared.flows.templates_status``) fails as a missing one does: permanently, reason
+        ``template``, ``errorCode`` the rule's reason (``template_paused``), then the fallback."""
+        template = message.template
+        if sender.provider is not Provider.META or not message.use_template:
+            return
+        if template is None or not template.meta_name:
+            return  # the adapter refuses it: no approved template at all
+        language = template.meta_language or DEFAULT_TEMPLATE_LANGUAGE
+        verdict = template_usability(self.db, template.meta_name, language)
+        if not verdict.usable:
+            raise provider_error(
+                Provider.META,
+                ErrorKind.TEMPLATE,
+                f"the WhatsApp template {template.meta_name} ({language}) may not be used: "
+                f"{verdict.reason}",
+                code=verdict.reason,
+            )
 
     def _record_sent(
         self,
