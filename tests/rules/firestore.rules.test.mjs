@@ -21,6 +21,7 @@ import {
   getDoc,
   getDocs,
   query,
+  serverTimestamp,
   setDoc,
   updateDoc,
   where,
@@ -343,6 +344,74 @@ describe('firestore.rules', { skip: SKIP }, () => {
       await assertFails(setDoc(doc(staff(), 'inbox/i2'), { body: 'forged' }));
       await assertFails(deleteDoc(doc(staff(), 'inbox/i1')));
       await assertFails(getDoc(doc(customer(ALICE), 'inbox/i1')));
+    });
+  });
+
+  describe('consent_events: the proofs a person records', () => {
+    const form = (overrides = {}) => ({
+      channel: 'email',
+      purpose: 'marketing',
+      action: 'opt_in',
+      source: 'registration_form',
+      textVersion: 'signup-2026-11',
+      customerId: ALICE,
+      to: 'alice@example.test',
+      at: serverTimestamp(),
+      ...overrides,
+    });
+    test("a customer records their own registration checkbox, with its text's version", async () => {
+      await assertSucceeds(setDoc(doc(customer(ALICE), 'consent_events/form-a1'), form()));
+    });
+    test('not for someone else, not without the version, not back-dated, not another source',
+      async () => {
+        const db = customer(ALICE);
+        await assertFails(setDoc(doc(db, 'consent_events/f1'), form({ customerId: BOB })));
+        const { textVersion, ...noVersion } = form();
+        await assertFails(setDoc(doc(db, 'consent_events/f2'), noVersion));
+        await assertFails(setDoc(doc(db, 'consent_events/f3'), form({ textVersion: '' })));
+        await assertFails(
+          setDoc(doc(db, 'consent_events/f4'), form({ at: new Date('2020-01-01T00:00:00Z') })),
+        );
+        await assertFails(setDoc(doc(db, 'consent_events/f5'), form({ source: 'counter' })));
+        await assertFails(setDoc(doc(db, 'consent_events/f6'), form({ source: 'keyword' })));
+        await assertFails(setDoc(doc(db, 'consent_events/f7'), form({ channel: 'fax' })));
+        await assertFails(setDoc(doc(db, 'consent_events/f8'), form({ extra: true })));
+        await assertFails(setDoc(doc(stranger(), 'consent_events/f9'), form()));
+        const anon = env
+          .authenticatedContext(ALICE, { firebase: { sign_in_provider: 'anonymous' } })
+          .firestore();
+        await assertFails(setDoc(doc(anon, 'consent_events/f10'), form()));
+      });
+    test('a recorded proof is never changed or deleted, and customers do not read the ledger',
+      async () => {
+        const db = customer(ALICE);
+        await assertSucceeds(setDoc(doc(db, 'consent_events/form-a2'), form()));
+        await assertFails(updateDoc(doc(db, 'consent_events/form-a2'), { action: 'opt_out' }));
+        await assertFails(deleteDoc(doc(db, 'consent_events/form-a2')));
+        await assertFails(deleteDoc(doc(staff(), 'consent_events/form-a2')));
+        await assertFails(getDoc(doc(db, 'consent_events/form-a2')));
+      });
+    test('staff record what a customer said at the counter, under their own name', async () => {
+      const counter = {
+        channel: 'sms',
+        purpose: 'marketing',
+        action: 'opt_in',
+        source: 'counter',
+        clientId: 'client-alice',
+        to: '+33612345678',
+        recordedBy: 'staff-1',
+        at: serverTimestamp(),
+      };
+      await assertSucceeds(setDoc(doc(staff(), 'consent_events/counter-1'), counter));
+      await assertFails(
+        setDoc(doc(staff(), 'consent_events/counter-2'), { ...counter, recordedBy: 'staff-2' }),
+      );
+      await assertFails(
+        setDoc(doc(staff(), 'consent_events/counter-3'), { ...counter, source: 'keyword' }),
+      );
+      await assertFails(
+        setDoc(doc(customer(ALICE), 'consent_events/counter-4'), { ...counter, recordedBy: ALICE }),
+      );
     });
   });
 
