@@ -2,12 +2,15 @@
 
 For each target, in a fresh interpreter with ``-X importtime`` (``bench/coldstart_probe.py``):
 
-- **target**: functions-framework loads ``main.py`` (as the platform does: ``--source=.``, so
-  every target's module is imported whatever the entry point) and the app answers one
-  representative request against the emulator and the fakes; the lazy imports of that first
-  request (SDK clients, the domain modules it needs) count too.
+- **target**: functions-framework loads ``main.py`` (as the platform does: ``--source=.``) and
+  asks it for the target; ``main.py`` imports the target registry and, through its module
+  ``__getattr__``, that target's module only. The app answers one representative request
+  against the emulator and the fakes; the lazy imports of that first request (SDK clients, the
+  domain modules it needs) count too.
 - **baseline**: functions-framework loads a bare function of the same signature, the SDKs that
   target cannot do without are imported, and the bare function answers the same request.
+- **single**: as the target, with ``functions/<target>.py`` itself as the source: what
+  ``main.py`` adds (its registry) is the difference.
 
 The ratio is the median of the first over the median of the second. Import time is the sum of
 the top-level entries of ``-X importtime`` between the probe's markers. The modules imported by
@@ -65,6 +68,7 @@ class ImportProfile:
 
     total_ms: float
     modules: dict[str, float] = field(default_factory=dict)
+    peak_mb: float = 0.0  # the probe's peak resident set once it had answered
 
 
 @dataclass
@@ -78,8 +82,9 @@ class ColdStart:
     sdks: tuple[str, ...]
     extra: list[tuple[str, float]]  # package -> ms the target imports beyond the baseline
     own: list[tuple[str, float]]  # our modules (shared.*, functions.*) -> ms, largest first
-    other_targets: float  # ms of modules imported only because main.py loads every target
+    other_targets: float  # ms of modules imported by main.py beyond this target's own module
     runs: int
+    peak_mb: float = 0.0  # the largest peak resident set of the target's probes
 
     @property
     def ratio(self) -> float:
@@ -131,7 +136,10 @@ def run_probe(spec: Mapping[str, Any], env: Mapping[str, str]) -> ImportProfile:
     )
     if result.returncode != 0:
         raise RuntimeError(f"probe failed ({result.returncode}): {result.stderr[-2000:]}")
-    return parse_importtime(result.stderr)
+    profile = parse_importtime(result.stderr)
+    answer = json.loads(result.stdout.strip().splitlines()[-1])
+    profile.peak_mb = int(answer.get("peakKb") or 0) / 1024
+    return profile
 
 
 # -- representative first requests ------------------------------------------------------------
@@ -377,6 +385,7 @@ def measure(
             own=_extra(mine, floor, str, only=("shared.", "functions.")),
             other_targets=sum(ms for _, ms in _extra(mine, single, _package)),
             runs=runs,
+            peak_mb=max(p.peak_mb for p in mine),
         )
         say(
             f"  cold start {target}: {result.target_ms:.0f} ms (only its module:"

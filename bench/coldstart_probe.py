@@ -5,13 +5,15 @@
 (``method``, ``path``, ``headers``, ``body`` in base64) answered once through the app's WSGI
 callable. What is imported between the two marker lines on stderr is the cold start; the
 probe's own few standard modules are imported before the first marker, in every mode alike.
-The answer's status line is printed on stdout.
+The answer's status line and the process's peak resident set (``peakKb``) are printed on
+stdout.
 """
 
 import base64
 import importlib
 import io
 import json
+import resource
 import sys
 
 BEGIN = "bench-coldstart-begin"
@@ -100,7 +102,8 @@ def main() -> int:
     sys.stderr.flush()
     sys.stderr.write(END + "\n")
     sys.stderr.flush()
-    sys.stdout.write(json.dumps({"status": status[0] if status else ""}) + "\n")
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # Linux: kilobytes
+    sys.stdout.write(json.dumps({"status": status[0] if status else "", "peakKb": peak_kb}) + "\n")
     return 0
 
 

@@ -49,6 +49,10 @@ class Services:
         child.start()
         return child
 
+    def child(self, name: str) -> Child:
+        """The child started under ``name`` (``firestore``, ``fakes``, ``fn-<target>``)."""
+        return next(c for c in self.children if c.name == name)
+
     def client(self, project: str) -> Any:
         """A real ``google.cloud.firestore.Client`` on the emulator, for ``project``."""
         return client_for(self.firestore_host, project)
@@ -200,6 +204,31 @@ def group_cpu_seconds(pgid: int | None) -> float:
         if fields is not None and fields[2] == str(pgid):
             total += sum(int(f) for f in fields[11:15])
     return total / os.sysconf("SC_CLK_TCK")
+
+
+def peak_rss_mb(pid: int | str) -> float:
+    """The peak resident set of one process so far (``VmHWM``, MB; 0 when unknown)."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def group_peak_rss_mb(pgid: int | None) -> float:
+    """The largest peak resident set among the live processes of a process group: the
+    gunicorn worker that runs a target (its master is smaller)."""
+    if pgid is None:
+        return 0.0
+    peaks = [
+        peak_rss_mb(entry.name)
+        for entry in Path("/proc").iterdir()
+        if entry.name.isdigit() and (_stat(entry.name) or ["", "", ""])[2] == str(pgid)
+    ]
+    return max(peaks, default=0.0)
 
 
 class RpcCounter:

@@ -156,7 +156,7 @@ def measure(
     senders = Senders(Settings.from_env())
     # Warm up: the first send of each channel makes its client; the first query its channel.
     deliver_warm_up(db, senders)
-    emulator, fakes_pid = services.children[0].pid, services.children[1].pid
+    emulator, fakes_pid = services.child("firestore").pid, services.child("fakes").pid
     before = (time.process_time(), cpu_seconds(emulator))
     raw = raw_write_rate(db, threads=workers, writes=raw_writes)
     raw_cpu = {

@@ -1,8 +1,9 @@
 """Sweep cost: documents read by one ``cart_sweep`` over 10,000 carts of which 100 are due.
 
 The carts are seeded exactly as ``tests/integration/test_cart_sweep_cost.py`` seeds them (its
-helpers are reused: 100 carts idle 3 hours with their customers' profiles, and 9,900 that no
-sweep at that time may touch: recent, bought, recently reminded, finished), and the sweep runs
+helpers are reused: 100 carts idle 3 hours with their customers' profiles and the consent events
+proving their marketing opt-ins, and 9,900 that no sweep at that time may touch: recent, bought,
+recently reminded, finished), and the sweep runs
 in process (``shared.flows.carts.sweep.run_sweep``) with a recording queue. Reads are counted at the
 client's RPC layer; the sweep's own report is shown beside them.
 """
@@ -47,12 +48,14 @@ def measure(services: Services, *, say: Callable[[str], None] = print) -> SweepR
         due_cart,
         not_due_cart,
         profile,
+        proof,
     )
 
     db: Any = services.client(f"{PROJECT}-{uuid.uuid4().hex[:6]}")
     start = time.perf_counter()
     docs = [("carts", f"due-{i:03d}", due_cart(i)) for i in range(DUE_CARTS)]
     docs += [("customer_profiles", f"due-{i}", profile(f"Due{i}")) for i in range(DUE_CARTS)]
+    docs += [proof(f"due-{i}") for i in range(DUE_CARTS)]  # the marketing opt-in (issue 15)
     docs += [("carts", f"c-{i:05d}", not_due_cart(i)) for i in range(TOTAL_CARTS - DUE_CARTS)]
     write_all(db, docs)
     seeded = time.perf_counter() - start

@@ -22,7 +22,14 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bench.infra import BARE_SOURCE, Services, cpu_seconds, group_cpu_seconds, write_all
+from bench.infra import (
+    BARE_SOURCE,
+    Services,
+    cpu_seconds,
+    group_cpu_seconds,
+    group_peak_rss_mb,
+    write_all,
+)
 from devstack.config import FAKE_CREDENTIALS, ROOT
 from devstack.fakes.signing import TWILIO_SIGNATURE_HEADER, twilio_signature
 
@@ -40,6 +47,7 @@ class WebhookResult:
     statuses: dict[str, int]
     cpu_ms: dict[str, float]  # per callback, per process
     bare_cpu_ms: float  # per request, the bare endpoint's process
+    peak_mb: float = 0.0  # peak RSS of the twilio_status worker
 
     @property
     def ratio(self) -> float:
@@ -162,7 +170,7 @@ def measure(
     bare = [(bare_path, form, {"Content-Type": "application/x-www-form-urlencoded"})]
     drive(bare_url, bare * (clients * 4), clients)  # warm up
 
-    emulator = services.children[0].pid
+    emulator = services.child("firestore").pid
     bare_cpu = group_cpu_seconds(bare_fn.pid)
     before, _ = drive(bare_url, bare * bare_requests, clients)
     bare_cpu = group_cpu_seconds(bare_fn.pid) - bare_cpu
@@ -194,4 +202,5 @@ def measure(
         statuses=statuses,
         cpu_ms=cpu_ms,
         bare_cpu_ms=1000 * bare_cpu / bare_requests,
+        peak_mb=group_peak_rss_mb(status_fn.pid),
     )
