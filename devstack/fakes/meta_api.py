@@ -22,6 +22,7 @@ from devstack.fakes.faults import FaultRule
 from devstack.fakes.state import FakeState, now
 
 VERSION = re.compile(r"v\d+\.\d+")
+USER_ID = re.compile(r"[A-Za-z]{2}\.(?:ENT\.)?[A-Za-z0-9]{1,128}")  # a business-scoped user id
 
 # code -> (HTTP status, title, details)
 ERRORS: dict[int, tuple[int, str, str]] = {
@@ -76,8 +77,11 @@ def _validate(payload: Any) -> str | None:
         return "the body must be a JSON object"
     if payload.get("messaging_product") != "whatsapp":
         return "messaging_product must be whatsapp"
-    if not re.fullmatch(r"\d{7,15}", str(payload.get("to") or "").lstrip("+")):
-        return "to must be a phone number"
+    recipient = str(payload.get("recipient") or "")
+    if not payload.get("to") and USER_ID.fullmatch(recipient):
+        pass  # a business-scoped user id, sent as "recipient" without "to"
+    elif not re.fullmatch(r"\d{7,15}", str(payload.get("to") or "").lstrip("+")):
+        return "to must be a phone number (or recipient a business-scoped user id)"
     kind = payload.get("type", "text")
     if kind == "text":
         text = payload.get("text")
@@ -135,7 +139,11 @@ class MetaApi:
                 100,
                 f"Unsupported post request. Object with ID '{phone_number_id}' does not exist",
             )
-        to = str(payload.get("to") or "") if isinstance(payload, dict) else ""
+        to = (
+            str(payload.get("to") or payload.get("recipient") or "")
+            if isinstance(payload, dict)
+            else ""
+        )
         fault = self.state.faults.take("meta", to)
         if fault is not None and fault.action != "accept_then_timeout":
             return self._fault(fault, entry)
@@ -143,12 +151,14 @@ class MetaApi:
         if problem is not None:
             self.state.update_request(entry, status=400, error_code=100)
             return error_response(400, 100, f"Invalid parameter: {problem}")
-        wa_id = to.lstrip("+")
-        wamid = new_wamid(wa_id)
+        user_id = to if USER_ID.fullmatch(to) else None
+        wa_id = "" if user_id else to.lstrip("+")
+        wamid = new_wamid(wa_id or to)
         message: dict[str, Any] = {
             "id": wamid,
             "to": to,
             "wa_id": wa_id,
+            "user_id": user_id,
             "phone_number_id": phone_number_id,
             "type": payload.get("type", "text"),
             "text": (payload.get("text") or {}).get("body"),
@@ -165,7 +175,9 @@ class MetaApi:
         body = json.dumps(
             {
                 "messaging_product": "whatsapp",
-                "contacts": [{"input": to, "wa_id": wa_id}],
+                "contacts": [
+                    {"input": to, "user_id": user_id} if user_id else {"input": to, "wa_id": wa_id}
+                ],
                 "messages": [first],
             }
         )

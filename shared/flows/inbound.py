@@ -1,7 +1,8 @@
 """Inbound messages: store, decide, act, answer (once).
 
-For each message: normalize the sender, find the customer (``shared.store.lookup``), store the
-message in ``conversations/{customerId or E164}/messages/{id}`` (the id derives from the
+For each message: normalize the sender, find the customer (``shared.store.lookup``; a WhatsApp
+user without a phone number by their user id, ``shared.store.whatsapp_users``), store the
+message in ``conversations/{customerId or E164 or user id}/messages/{id}`` (the id derives from the
 provider's message id, so a webhook delivered twice finds its own document), move
 ``lastInboundAt.{channel}`` forward (the 24-hour WhatsApp window), then act on what it says:
 
@@ -20,6 +21,7 @@ and ``create()`` for consent records, inbox entries and replies; plain sets for 
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -38,6 +40,7 @@ from shared.rules.keywords import Intent, detect
 from shared.store import claims, conversations, customers
 from shared.store.lookup import Customer, find_customer, normalize_sender
 from shared.store.shop import get_shop_settings
+from shared.store.whatsapp_users import find_by_user_id, link_user_id
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, DocumentReference
@@ -56,7 +59,8 @@ def _message_data(message: InboundMessage, customer: Customer, now: datetime) ->
         "provider": message.provider.value,
         "channel": message.channel.value,
         "providerMessageId": message.message_id,
-        "from": customer.phone.e164,
+        "from": customer.phone.e164 if customer.phone else None,
+        "fromUserId": message.user_id,
         "to": message.recipient,
         "kind": message.kind,
         "text": message.text,
@@ -69,7 +73,28 @@ def _message_data(message: InboundMessage, customer: Customer, now: datetime) ->
         "sentAt": message.at,
         "receivedAt": now,
         "processedAt": None,
+        **_whatsapp_fields(message),
     }
+
+
+def _whatsapp_fields(message: InboundMessage) -> dict[str, Any]:
+    """What Meta adds about who wrote and what the message does to earlier ones."""
+    fields: dict[str, Any] = {
+        "parentUserId": message.parent_user_id,
+        "username": message.username,
+        "editsMessageId": message.edits_message_id,
+        "revokesMessageId": message.revokes_message_id,
+    }
+    change = message.identity_change
+    if change is not None:
+        fields["identityChange"] = {
+            "kind": change.kind,
+            "oldWaId": change.old_wa_id,
+            "newWaId": change.new_wa_id,
+            "previousUserId": change.previous_user_id,
+            "newUserId": change.new_user_id,
+        }
+    return {k: v for k, v in fields.items() if v is not None}
 
 
 def _touch_conversation(
@@ -80,7 +105,8 @@ def _touch_conversation(
         customer.conversation_id,
         {
             "customerId": customer.customer_id,
-            "phone": customer.phone.e164,
+            "phone": customer.phone.e164 if customer.phone else None,
+            **({"whatsappUserId": customer.user_id} if customer.user_id else {}),
             "name": customer.name or message.profile_name,
             "lastChannel": message.channel.value,
             "lastInboundAt": at,
@@ -105,15 +131,14 @@ def handle_message(
     queue: TaskQueue | None = None,
 ) -> InboundOutcome:
     """Store one inbound message, act on it and answer it (once)."""
-    phone = normalize_sender(message.sender, settings.default_country)
-    if phone is None:
+    customer = _sender(db, message, settings=settings, now=now)
+    if customer is None:
         log.warning(
             "ignored a %s message from %s: not a phone number",
             message.channel.value,
             mask_phone(message.sender),
         )
         return InboundOutcome(message.message_id, "not_a_phone")
-    customer = find_customer(db, phone, now=now)
     ref = conversations.message_ref(
         db, customer.conversation_id, inbound_message_id(message.provider.value, message.message_id)
     )
@@ -137,11 +162,28 @@ def handle_message(
     log.info(
         "inbound %s from %s: %s",
         message.channel.value,
-        mask_phone(phone.e164),
+        customer.masked,
         action,
         extra={"customerId": customer.customer_id, "known": customer.known},
     )
     return InboundOutcome(message.message_id, action, customer.customer_id, reply_ids)
+
+
+def _sender(
+    db: Client, message: InboundMessage, *, settings: Settings, now: datetime
+) -> Customer | None:
+    """Who wrote: by phone number (the WhatsApp user id Meta sent with it is linked to them),
+    else by WhatsApp user id alone; None when the message says neither."""
+    phone = normalize_sender(message.sender, settings.default_country) if message.sender else None
+    if phone is not None:
+        customer = find_customer(db, phone, now=now)
+        if not message.user_id:
+            return customer
+        link_user_id(db, customer, message.user_id, now=now)
+        return replace(customer, user_id=message.user_id)
+    if message.user_id:
+        return find_by_user_id(db, message.user_id, now=now)
+    return None
 
 
 def _release(ref: DocumentReference, now: datetime) -> None:

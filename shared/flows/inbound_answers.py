@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from shared.flows.inbound_context import Context
 from shared.model.record import NotificationRecord
 from shared.platform.log import get_logger
-from shared.platform.masking import mask_phone
 from shared.rules import replies
 from shared.rules.keywords import short_ticket_mention
 from shared.rules.replies import ReplyType
@@ -52,13 +51,13 @@ def for_a_person(ctx: Context) -> Answer:
     _to_inbox(ctx)
     customer, now = ctx.customer, ctx.now
     if not customer.known:
-        log.info("message from an unknown number %s", mask_phone(customer.phone.e164))
+        log.info("message from an unknown sender %s", customer.masked)
         body = replies.unknown_sender_text(ctx.language, ctx.shop.shop_name)
-        day_key = f"unknown:{customer.phone.e164}:{now.date().isoformat()}"
+        day_key = f"unknown:{customer.address}:{now.date().isoformat()}"
         return "inbox", [ctx.reply(ReplyType.UNKNOWN_SENDER, body, dedupe_key=day_key)]
     fallback = ctx.settings.default_country
     profile_country = customer.profile.country if customer.profile else None
-    country = profile_country or customer.phone.region or fallback
+    country = profile_country or customer.region or fallback
     if in_business_hours(now, country, ctx.shop, fallback_country=fallback):
         return "inbox", []
     opening = next_business_opening(now, country, ctx.shop, fallback_country=fallback)
@@ -78,7 +77,8 @@ def _to_inbox(ctx: Context) -> None:
             "customerId": customer.customer_id,
             "clientId": customer.client.id if customer.client else None,
             "name": customer.name or message.profile_name,
-            "phone": customer.phone.e164,
+            "phone": customer.phone.e164 if customer.phone else None,
+            **({"whatsappUserId": customer.user_id} if customer.user_id else {}),
             "channel": message.channel.value,
             "provider": message.provider.value,
             "text": message.text or "",

@@ -89,7 +89,7 @@ def _record_event(ctx: Context, intent: Intent, keyword: str | None) -> bool:
         purpose=ConsentPurpose.ALL,
         action=ConsentAction(intent.value),
         source=ConsentSource.KEYWORD,
-        to=customer.phone.e164,
+        to=customer.address,
         at=ctx.now,
         customer_id=customer.customer_id,
         client_id=customer.client.id if customer.client else None,

@@ -48,9 +48,7 @@ class Context:
     @property
     def language(self) -> str:
         profile = self.customer.profile
-        return replies.reply_language(
-            profile.language if profile else None, self.customer.phone.region
-        )
+        return replies.reply_language(profile.language if profile else None, self.customer.region)
 
     def reply(
         self,
@@ -65,10 +63,10 @@ class Context:
             dedupe_key=dedupe_key or self.key,
             channel=self.message.channel,
             provider=self.message.provider,
-            to=self.customer.phone.e164,
+            to=self.customer.address,
             customer_id=self.customer.customer_id,
             body=body,
             language=self.language,
-            country=self.customer.phone.region,
+            country=self.customer.region,
             refs=refs,
         )

@@ -78,6 +78,10 @@ class CustomerProfile:
     )
     last_inbound_at: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
     extra: Mapping[str, Any] = field(default_factory=lambda: MappingProxyType({}))
+    # Kept by the system (issue 14): the WhatsApp business-scoped user id seen with this
+    # customer's number, and the number WhatsApp said they moved to (``user_changed_number``).
+    whatsapp_user_id: str | None = None
+    whatsapp_phone: str | None = None
 
     @classmethod
     def from_document(cls, customer_id: str, data: Mapping[str, Any]) -> CustomerProfile:
@@ -102,6 +106,8 @@ class CustomerProfile:
             ),
             last_inbound_at=MappingProxyType(dict(last)) if isinstance(last, Mapping) else {},
             extra=MappingProxyType({k: v for k, v in data.items() if k not in known}),
+            whatsapp_user_id=as_text(data.get("whatsappUserId")),
+            whatsapp_phone=as_text(data.get("whatsappPhone")),
         )
 
 
@@ -117,6 +123,8 @@ _PROFILE_FIELDS = frozenset(
         "fcmTokens",
         "notificationPreferences",
         "lastInboundAt",
+        "whatsappUserId",
+        "whatsappPhone",
     }
 )
 

@@ -40,6 +40,10 @@ class Reason(StrEnum):
     INVALID_EMAIL = "invalid_email"
     PUSH_DISABLED = "push_disabled"
     NO_CONTACT = "no_contact"
+    # Only a WhatsApp user id (no phone) is known and the WhatsApp provider is Twilio, which
+    # sends to phone numbers only (issue 14).
+    WHATSAPP_USER_ID_UNSUPPORTED = "whatsapp_user_id_unsupported"
+    WHATSAPP_DISABLED = "whatsapp_disabled"  # only a WhatsApp user id, and whatsappEnabled off
 
 
 def provider_for(channel: Channel, whatsapp_provider: Provider = Provider.TWILIO) -> Provider:

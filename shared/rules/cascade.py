@@ -37,6 +37,10 @@ Rules (issues 3 and 15), in order:
 8. WhatsApp falls back to SMS when SMS is allowed for this customer (``smsEnabled``, a mobile,
    the SMS provider configured).
 9. When nothing at all can be sent, the plan still holds one skipped entry saying why.
+10. A profile with a WhatsApp user id (``whatsappUserId``: a user who hides their number behind
+    a WhatsApp username) and no usable mobile is reachable on WhatsApp only, at that id, when
+    Meta carries WhatsApp (its Cloud API sends to user ids); with Twilio the WhatsApp entry is
+    skipped, ``whatsapp_user_id_unsupported``. Never SMS: there is no number.
 
 A plan never holds two entries with the same (template, channel): ids derive from them.
 """
@@ -48,7 +52,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from shared.model.documents import ClientRecord, CustomerProfile, NotificationPreferences
-from shared.model.enums import Channel, EventKey, NotificationStatus, Purpose
+from shared.model.enums import Channel, EventKey, NotificationStatus, Provider, Purpose
 from shared.model.plan import (
     WALK_IN_TEMPLATE,
     ConfiguredProviders,
@@ -59,6 +63,7 @@ from shared.model.plan import (
 )
 from shared.rules.consent import ConsentFacts
 from shared.rules.contacts import EmailChoice, PhoneChoice, choose_email, choose_mobile
+from shared.rules.whatsapp_ids import is_whatsapp_user_id
 
 __all__ = [
     "WALK_IN_TEMPLATE",
@@ -98,9 +103,12 @@ class _Planner:
         providers: ConfiguredProviders,
         email: EmailChoice,
         phone: PhoneChoice,
+        *,
+        whatsapp_user_id: str | None = None,
     ) -> None:
         self.key, self.prefs, self.providers = key, prefs, providers
         self.email, self.phone = email, phone
+        self.whatsapp_user_id = whatsapp_user_id
         self.messages: list[PlannedMessage] = []
         self.notes: list[str] = []
         self.phone_problem_recorded = False
@@ -155,6 +163,8 @@ class _Planner:
     ) -> bool:
         """Plan an SMS/WhatsApp message to the customer's mobile, or record why there is none."""
         number = self.phone.number
+        if number is None and channel is Channel.WHATSAPP and self.whatsapp_user_id:
+            return self._whatsapp_user(reason, detail, template)
         if number is None:
             problem = self.phone.problem or Reason.NO_PHONE
             self.notes.append(f"{channel.value}: {self.phone.detail}")
@@ -175,6 +185,23 @@ class _Planner:
                 fallback_provider=self.providers.provider_for(Channel.SMS),
             )
         return True
+
+    def _whatsapp_user(self, reason: str, detail: str, template: str | None) -> bool:
+        """Rule 10: WhatsApp to the user id, with Meta; skipped with Twilio."""
+        user_id = self.whatsapp_user_id
+        if self.providers.provider_for(Channel.WHATSAPP) is not Provider.META:
+            self._add(
+                Channel.WHATSAPP,
+                user_id,
+                Reason.WHATSAPP_USER_ID_UNSUPPORTED,
+                "only a WhatsApp user id is on file (no phone number) and Twilio sends WhatsApp "
+                "to phone numbers only",
+                pending=False,
+                template=template,
+            )
+            return False
+        detail = f"{detail}; to the WhatsApp user id (no phone number on file)"
+        return self.channel(Channel.WHATSAPP, user_id, reason, detail, template)
 
     @property
     def sms_allowed(self) -> bool:
@@ -260,7 +287,10 @@ def plan_notifications(
         sms_block = _walk_in_sms_block(Channel.SMS in refused, walk_in_service_sms)
         if sms_block is None and key is not EventKey.TICKET_RECEIVED:  # received: the welcome
             prefs = replace(prefs, sms_enabled=True)
-    context = _Context(key, configured, email, phone, tokens, walk_in, sms_block, registration_url)
+    user_id = profile.whatsapp_user_id if profile else None
+    context = _Context(
+        key, configured, email, phone, tokens, walk_in, sms_block, registration_url, user_id
+    )
 
     plan = _cascade(context, prefs)
     if not key.is_marketing:
@@ -285,6 +315,7 @@ class _Context:
     walk_in: bool  # a walk-in's service message: the number given is enough for SMS
     sms_block: str | None  # why a walk-in gets no SMS (opted out, the shop turned it off)
     registration_url: str | None
+    whatsapp_user_id: str | None = None  # rule 10: reachable on WhatsApp (Meta) without a phone
 
 
 def _walk_in_sms_block(opted_out: bool, shop_allows: bool) -> str | None:
@@ -296,7 +327,8 @@ def _walk_in_sms_block(opted_out: bool, shop_allows: bool) -> str | None:
 
 def _cascade(c: _Context, prefs: NotificationPreferences) -> Plan:
     """Rules 2 to 9 of the module for ``prefs``."""
-    p = _Planner(c.key, prefs, c.providers, c.email, c.phone)
+    user_id = c.whatsapp_user_id if is_whatsapp_user_id(c.whatsapp_user_id) else None
+    p = _Planner(c.key, prefs, c.providers, c.email, c.phone, whatsapp_user_id=user_id)
     has_email = False
     if c.email.address and prefs.email_enabled:
         has_email = p.channel(
@@ -405,6 +437,14 @@ def _nothing_to_send(
         )
     elif email.problem == Reason.INVALID_EMAIL:
         p._add(Channel.EMAIL, None, Reason.INVALID_EMAIL, email.detail, pending=False)
+    elif p.whatsapp_user_id:
+        p._add(
+            Channel.WHATSAPP,
+            p.whatsapp_user_id,
+            Reason.WHATSAPP_DISABLED,
+            "only a WhatsApp user id is on file (no phone number) and whatsappEnabled is off",
+            pending=False,
+        )
     elif tokens and not prefs.push_enabled:
         p._add(
             Channel.PUSH,

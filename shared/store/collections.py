@@ -17,6 +17,7 @@ MESSAGES = "messages"  # conversations/{key}/messages/{id}
 INBOX = "inbox"
 CONSENT_EVENTS = "consent_events"
 PHONE_INDEX = "phone_index"
+WHATSAPP_USER_INDEX = "whatsapp_user_index"  # {WhatsApp user id}: the phone and customer behind it
 CONTACT_CONFLICTS = "contact_conflicts"  # one number on several customers: for staff to sort
 ORPHANS = "provider_status_orphans"
 CART_REMINDERS = "cart_reminders"

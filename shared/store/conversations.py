@@ -1,4 +1,4 @@
-"""``conversations/{customerId or E.164}``: every message, both ways.
+"""``conversations/{customerId or E.164 or WhatsApp user id}``: every message, both ways.
 
 Inbound messages are stored by the inbound flow (``message_ref``, the message document being
 its claim); ``record_outbound`` records what delivery sent, under the same conversation key (the
@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from shared.model.enums import Channel
 from shared.model.messages import OutboundMessage, SendResult
 from shared.model.record import NotificationRecord
+from shared.rules.whatsapp_ids import is_whatsapp_user_id
 from shared.store.collections import CONVERSATIONS, MESSAGES
 
 if TYPE_CHECKING:
@@ -27,6 +28,8 @@ def conversation_key(record: NotificationRecord, message: OutboundMessage) -> st
         return customer_id
     if message.channel in (Channel.SMS, Channel.WHATSAPP) and message.to.startswith("+"):
         return message.to
+    if message.channel is Channel.WHATSAPP and is_whatsapp_user_id(message.to):
+        return message.to.strip()  # a WhatsApp user known by their user id only
     return None
 
 

@@ -14,6 +14,13 @@ that number (``phone_variants``):
   record when there is exactly one (a walk-in is never shadowed by a profile claiming their
   number), else as from an unknown number. ``holders`` finds every record of a number, so that
   an opt-out reaches them all.
+
+WhatsApp users may hide their number behind a username: Meta then sends only their
+business-scoped user id (``shared.rules.whatsapp_ids``). Whenever a message carries both, the id
+is linked (``whatsapp_user_index/{userId}``: ``phone``, ``customerId``; the profile's
+``whatsappUserId``); a message with the id alone is then the same customer's
+(``find_by_user_id``: the index's number, else its customer, else the one profile holding that
+``whatsappUserId``), or a stranger known by that id only.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from shared.platform.clock import as_datetime
 from shared.platform.log import get_logger
 from shared.platform.masking import mask_phone
 from shared.rules.phones import PhoneError, PhoneKind, PhoneNumber, normalize_phone, phone_variants
+from shared.rules.whatsapp_ids import mask_user_id, user_id_country
 from shared.store.client import create_if_absent, read
 from shared.store.collections import (
     CLIENTS,
@@ -56,13 +64,36 @@ _CLOSED_ORDERS = {OrderStatus.DELIVERED, OrderStatus.CANCELLED}
 
 @dataclass(frozen=True)
 class Customer:
-    """Who wrote: a profile, a client record (walk-in), both, or neither (unknown number)."""
+    """Who wrote: a profile, a client record (walk-in), both, or neither (unknown number).
 
-    phone: PhoneNumber
+    ``phone`` is None for a WhatsApp user known only by their business-scoped ``user_id``.
+    """
+
+    phone: PhoneNumber | None
     customer_id: str | None = None
     profile: CustomerProfile | None = None
     client: ClientRecord | None = None
     ambiguous: tuple[str, ...] = ()  # the records that share the number, when none was chosen
+    user_id: str | None = None  # WhatsApp business-scoped user id, when Meta gave one
+
+    @property
+    def address(self) -> str:
+        """Where answers go: the E.164 number, else the WhatsApp user id."""
+        return self.phone.e164 if self.phone is not None else self.user_id or ""
+
+    @property
+    def masked(self) -> str:
+        """``address`` for a log line."""
+        return mask_phone(self.phone.e164) if self.phone is not None else mask_user_id(self.user_id)
+
+    @property
+    def region(self) -> str | None:
+        """The number's country, else the profile's, else the user id's."""
+        if self.phone is not None and self.phone.region:
+            return self.phone.region
+        if self.profile is not None and self.profile.country:
+            return self.profile.country
+        return user_id_country(self.user_id)
 
     @property
     def known(self) -> bool:
@@ -76,8 +107,8 @@ class Customer:
 
     @property
     def conversation_id(self) -> str:
-        """``conversations/{customerId or E.164}``."""
-        return self.customer_id or self.phone.e164
+        """``conversations/{customerId or E.164 or WhatsApp user id}``."""
+        return self.customer_id or self.address
 
 
 @dataclass(frozen=True)
@@ -180,7 +211,7 @@ def find_customer(db: Client, phone: PhoneNumber, *, now: datetime) -> Customer:
     if isinstance(indexed, str) and is_firestore_id(indexed):
         profile = parse_profile(indexed, read(db.collection(PROFILES).document(indexed)))
         if profile is not None:
-            client = _linked_client(db, profile)
+            client = linked_client(db, profile)
             return Customer(phone, indexed, profile, client)
     variants = phone_variants(phone.e164)
     profiles = _matches(db, PROFILES, "phoneNumber", variants)
@@ -190,7 +221,7 @@ def find_customer(db: Client, phone: PhoneNumber, *, now: datetime) -> Customer:
         assert profile is not None
         if all(c.id == profile.client_id for c in clients):
             _remember(db, phone, profile.id, now)
-            return Customer(phone, profile.id, profile, _linked_client(db, profile))
+            return Customer(phone, profile.id, profile, linked_client(db, profile))
     if not profiles and len(clients) == 1:
         client = parse_client(clients[0].id, clients[0].to_dict())
         linked = _profile_of_client(db, clients[0].id)
@@ -216,12 +247,15 @@ class Holders:
     client_ids: tuple[str, ...]
 
 
-def holders(db: Client, phone: PhoneNumber, customer: Customer | None = None) -> Holders:
+def holders(db: Client, phone: PhoneNumber | None, customer: Customer | None = None) -> Holders:
     """The profiles and client records holding ``phone`` (however it was typed), and the
     customer the message was attributed to: an opt-out applies to every one of them."""
-    variants = phone_variants(phone.e164)
-    profiles = {s.id for s in _matches(db, PROFILES, "phoneNumber", variants)}
-    clients = {s.id for s in _matches(db, CLIENTS, "phone", variants)}
+    profiles: set[str] = set()
+    clients: set[str] = set()
+    if phone is not None:
+        variants = phone_variants(phone.e164)
+        profiles = {s.id for s in _matches(db, PROFILES, "phoneNumber", variants)}
+        clients = {s.id for s in _matches(db, CLIENTS, "phone", variants)}
     if customer is not None and customer.customer_id:
         profiles.add(customer.customer_id)
     if customer is not None and customer.client is not None and customer.client.id:
@@ -229,7 +263,8 @@ def holders(db: Client, phone: PhoneNumber, customer: Customer | None = None) ->
     return Holders(tuple(sorted(profiles)), tuple(sorted(clients)))
 
 
-def _linked_client(db: Client, profile: CustomerProfile | None) -> ClientRecord | None:
+def linked_client(db: Client, profile: CustomerProfile | None) -> ClientRecord | None:
+    """The client record a profile links by ``clientId``, if any."""
     client_id = profile.client_id if profile is not None else None
     if not client_id or not is_firestore_id(client_id):
         return None

@@ -24,7 +24,18 @@ from shared.flows.notify import handle_ticket_change
 from shared.model.change import DocumentChange
 from shared.platform.settings import Settings, get_settings
 from shared.store.shop import clear_cache
-from tests.integration.webhook_kit import seed_profile, unique_mobile
+from tests.integration.test_webhooks_meta import MESSAGES, as_sender
+from tests.integration.webhook_kit import (
+    Webhooks,
+    docs,
+    history,
+    seed_profile,
+    shop_open,
+    unique_mobile,
+    webhooks,
+)
+
+__all__ = ["webhooks"]
 
 
 @dataclass
@@ -159,3 +170,142 @@ def test_an_approved_template_is_sent(
     run_deliveries(db, queue, planned)
     [sent] = fakes.messages("meta")
     assert (sent["type"], sent["template"]["name"]) == ("template", name)
+
+
+# --- users known by their WhatsApp user id only ----------------------------------------------
+
+
+def from_user(user_id: str, text: str, message_id: str, *, phone: str | None = None) -> Any:
+    """pywa's text message as Meta sends it for a user with a username: ``contacts[].user_id``
+    and no ``from`` / ``wa_id`` (Meta's business-scoped user ids page); with ``phone``, both."""
+    payload = as_sender(MESSAGES["text"], phone or "+33600000000", message_id)
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"][0]["user_id"] = user_id
+    value["contacts"][0]["profile"]["username"] = "@marie"
+    value["messages"][0]["text"]["body"] = text
+    if phone is None:
+        value["contacts"][0].pop("wa_id")
+        value["messages"][0].pop("from")
+    return payload
+
+
+def user_id_of(unique_id: str) -> str:
+    return f"FR.{int(unique_id, 16)}"
+
+
+def test_a_stranger_known_by_user_id_only_reaches_conversations_and_the_inbox(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    db = firestore_client
+    shop_open(db, True)
+    user_id = user_id_of(unique_id)
+    payload = from_user(user_id, "Bonjour, mon téléphone est prêt ?!", "wamid." + unique_id)
+    assert webhooks.meta(payload).status_code == 200
+    assert webhooks.meta(payload).status_code == 200  # redelivered: stored once
+    [stored] = messages_of(db, user_id)
+    assert (stored["from"], stored["fromUserId"], stored["username"]) == (None, user_id, "@marie")
+    assert stored["text"] == "Bonjour, mon téléphone est prêt ?!"
+    assert stored["processedAt"] is not None
+    conversation = db.collection("conversations").document(user_id).get().to_dict()
+    assert (conversation["phone"], conversation["whatsappUserId"]) == (None, user_id)
+    [item] = docs(db, "inbox")
+    assert (item["phone"], item["whatsappUserId"], item["conversationId"]) == (
+        None,
+        user_id,
+        user_id,
+    )
+    [answer] = history(db)  # the polite answer to a stranger, on WhatsApp to the user id
+    assert (answer["type"], answer["to"], answer["provider"]) == (
+        "reply.unknown_sender",
+        user_id,
+        "meta",
+    )
+
+
+def test_a_user_id_seen_with_a_phone_is_linked_and_later_messages_find_the_customer(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    db = firestore_client
+    shop_open(db, True)
+    phone, customer_id, user_id = unique_mobile(unique_id), "c-" + unique_id, user_id_of(unique_id)
+    seed_profile(db, customer_id, phone)
+    first = from_user(user_id, "Bonjour", "wamid.1" + unique_id, phone=phone)
+    assert webhooks.meta(first).status_code == 200
+    profile = db.collection("customer_profiles").document(customer_id).get().to_dict()
+    assert profile["whatsappUserId"] == user_id
+    index = db.collection("whatsapp_user_index").document(user_id).get().to_dict()
+    assert (index["phone"], index["customerId"]) == (phone, customer_id)
+
+    later = from_user(user_id, "Merci !", "wamid.2" + unique_id)  # the number now withheld
+    assert webhooks.meta(later).status_code == 200
+    stored = {m["text"]: m for m in messages_of(db, customer_id)}
+    assert set(stored) == {"Bonjour", "Merci !"}
+    assert stored["Merci !"]["customerId"] == customer_id
+    assert stored["Merci !"]["fromUserId"] == user_id
+    assert messages_of(db, user_id) == []
+
+
+def test_a_user_id_only_stop_is_honoured_and_later_whatsapp_to_them_is_skipped(
+    meta_env: dict[str, str],
+    webhooks: Webhooks,
+    firestore_client: Any,
+    fakes: FakeProvidersClient,
+    unique_id: str,
+) -> None:
+    db = firestore_client
+    no_quiet_hours(db)
+    customer_id, user_id = "c-" + unique_id, user_id_of(unique_id)
+    db.collection("customer_profiles").document(customer_id).set(
+        {
+            "displayName": "Marie Curie",
+            "country": "FR",
+            "language": "fr",
+            "whatsappUserId": user_id,  # a username user: no phone number on file
+            "notificationPreferences": {"whatsappEnabled": True, "smsEnabled": False},
+            "lastInboundAt": {"whatsapp": datetime.now(UTC)},
+        }
+    )
+    queue = Queue()
+    planned = complete_ticket(db, queue, "T1-" + unique_id, customer_id)
+    [whatsapp] = [n for n in planned if record(db, n)["channel"] == "whatsapp"]
+    assert record(db, whatsapp)["to"] == user_id
+    run_deliveries(db, queue, planned)
+    assert record(db, whatsapp)["status"] == "sent"
+    [sent] = fakes.messages("meta")
+    assert (sent["to"], sent["user_id"]) == (user_id, user_id)
+    [request] = fakes.requests("meta")
+    assert request["json"]["recipient"] == user_id
+    assert "to" not in request["json"]
+    outbound = {m["_id"]: m for m in messages_of(db, customer_id)}
+    assert outbound[whatsapp]["direction"] == "outbound"
+
+    # Planned before the STOP, delivered after it: the live check cancels it.
+    waiting = complete_ticket(db, queue, "T2-" + unique_id, customer_id)
+    stop = from_user(user_id, "STOP", "wamid." + unique_id)
+    assert webhooks.meta(stop).status_code == 200
+    profile = db.collection("customer_profiles").document(customer_id).get().to_dict()
+    assert profile["notificationPreferences"]["whatsappEnabled"] is False
+    [event] = docs(db, "consent_events")
+    assert (event["to"], event["customerId"], event["action"], event["keyword"]) == (
+        user_id,
+        customer_id,
+        "opt_out",
+        "STOP",
+    )
+    [confirmation] = history(db)
+    assert (confirmation["to"], confirmation["type"]) == (user_id, "reply.opt_out")
+    [pending] = [n for n in waiting if record(db, n)["channel"] == "whatsapp"]
+    run_deliveries(db, queue, [pending])
+    assert (record(db, pending)["status"], record(db, pending)["statusReason"]) == (
+        "cancelled",
+        "opted_out",
+    )
+
+    # Planned after it: WhatsApp is off, and without a number nothing else reaches them.
+    complete_ticket(db, queue, "T3-" + unique_id, customer_id)
+    rows = [d for d in docs(db, "notification_history") if d.get("ticketId") == "T3-" + unique_id]
+    assert {(r["type"], r["channel"], r["status"], r["statusReason"]) for r in rows} == {
+        ("ticket.completed", "whatsapp", "skipped", "whatsapp_disabled"),
+        ("ticket.pickup_reminder", "whatsapp", "skipped", "whatsapp_disabled"),
+    }
+    assert len(fakes.messages("meta")) == 1  # the first ticket's message only

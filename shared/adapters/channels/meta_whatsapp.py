@@ -1,7 +1,9 @@
 """WhatsApp through Meta's Cloud API (``POST {META_GRAPH_BASE_URL}/{phone-number-id}/messages``).
 
 Inside the 24-hour window a ``text`` message, outside it (``use_template``) a ``template``
-message with the approved name, language and body parameters. Every send carries
+message with the approved name, language and body parameters. A phone number goes as ``to``
+(digits); a WhatsApp business-scoped user id (a user who hides their number) as ``recipient``,
+as Meta's business-scoped user ids page says (``to`` omitted). Every send carries
 ``biz_opaque_callback_data`` = the notification id, which Meta echoes in the status webhooks.
 
 Lost responses: the Cloud API has no idempotency key and no way to list sent messages, so
@@ -29,6 +31,7 @@ from shared.rules.provider_errors import (
     classify_transport,
     provider_error,
 )
+from shared.rules.whatsapp_ids import is_whatsapp_user_id
 
 DEFAULT_TIMEOUT = 10.0
 CONNECT_TIMEOUT = 5.0
@@ -42,12 +45,12 @@ def wa_id(phone: str) -> str:
 
 def meta_payload(message: OutboundMessage) -> dict[str, Any]:
     """The JSON body for ``message`` (pure, tested as a table)."""
-    payload: dict[str, Any] = {
-        "messaging_product": "whatsapp",
-        "recipient_type": "individual",
-        "to": wa_id(message.to),
-        "biz_opaque_callback_data": message.notification_id,
-    }
+    payload: dict[str, Any] = {"messaging_product": "whatsapp", "recipient_type": "individual"}
+    if is_whatsapp_user_id(message.to):
+        payload["recipient"] = message.to.strip()
+    else:
+        payload["to"] = wa_id(message.to)
+    payload["biz_opaque_callback_data"] = message.notification_id
     if not message.use_template:
         payload["type"] = "text"
         payload["text"] = {"body": message.text, "preview_url": False}
