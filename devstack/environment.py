@@ -146,6 +146,7 @@ SECRET_VARIABLES = frozenset(
         "META_APP_SECRET",
         "META_VERIFY_TOKEN",
         "SMTP_PASSWORD",
+        "PREFERENCES_LINK_SECRET",
     }
 )
 HIDDEN = "<hidden: in the env file, or make dev SHOW_SECRETS=1>"

@@ -22,6 +22,7 @@ SECRETS = (
     "META_VERIFY_TOKEN",
     "SMTP_PASSWORD",
     "TWILIO_WEBHOOK_SIGNING_KEY",  # Twilio's SharedKey webhook signing, when the account uses it
+    "PREFERENCES_LINK_SECRET",  # signs the customer's preference page links
 )
 # Set by the deployment; an env file that sets them would contradict it.
 COMPUTED = (

@@ -55,6 +55,8 @@ class OutboundMessage:
     template: WhatsAppTemplate | None = None
     use_template: bool = False
     data: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    # Email only: extra headers (a marketing email's List-Unsubscribe and -Post, RFC 8058).
+    headers: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)

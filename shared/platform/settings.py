@@ -139,6 +139,11 @@ class Settings:
     firestore_emulator_host: str | None = None
     default_country: str = "FR"
     registration_url: str | None = None
+    # The customer's preference page (the console's, issue 18) and the key its links are
+    # signed with; without both, messages carry no preference link.
+    preferences_url: str | None = None
+    preferences_secret: str | None = None
+    preferences_link_days: int = 60
     public_base_url: str | None = None
     # This function's own public URL, exactly as the provider calls it (set per function by
     # the deploy step): the only URL a Twilio signature is checked against when set.
@@ -171,6 +176,9 @@ class Settings:
             firestore_emulator_host=_get(e, "FIRESTORE_EMULATOR_HOST"),
             default_country=(_get(e, "DEFAULT_COUNTRY") or "FR").upper(),
             registration_url=_get(e, "REGISTRATION_URL"),
+            preferences_url=_get(e, "PREFERENCES_URL"),
+            preferences_secret=_get(e, "PREFERENCES_LINK_SECRET"),
+            preferences_link_days=_int(e, "PREFERENCES_LINK_DAYS", 60),
             public_base_url=_get(e, "PUBLIC_BASE_URL"),
             webhook_public_url=_get(e, "WEBHOOK_PUBLIC_URL"),
             whatsapp_provider=provider,
@@ -232,6 +240,7 @@ class Settings:
             self.meta.app_secret,
             self.meta.verify_token,
             self.smtp.password,
+            self.preferences_secret,
         )
         return tuple(v for v in values if v)
 

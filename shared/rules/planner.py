@@ -4,15 +4,17 @@ Pure: everything it needs (customer, settings, what the consent ledger says, clo
 arguments. Each draft's send time follows the time rules (``timerules.send_time``: quiet hours,
 and for marketing SMS and WhatsApp the country's marketing window); a marketing SMS carries the
 opt-out mention for its country and sender in its data (``sms_footer``), or is skipped when none
-is possible; every SMS carries its segments and estimated cost in ``metadata``, footer included,
-before it is sent.
+is possible; when the deployment signs preference links (``PREFERENCES_URL``), each draft's data
+carries its recipient's own link (``preferencesUrl``) and a marketing email its one-click
+``unsubscribeUrl``; every SMS carries its segments and estimated cost in ``metadata``, footer
+included, before it is sent.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from shared.model.documents import CustomerContext
@@ -26,6 +28,7 @@ from shared.rules.cascade import message_country, plan_notifications
 from shared.rules.changes import CustomerEvent
 from shared.rules.consent import ConsentFacts
 from shared.rules.phones import PhoneError, normalize_phone
+from shared.rules.preference_link import PreferenceLinks, subject_for
 from shared.rules.render_data import build_render_data, registration_link
 from shared.rules.rendering import planned_sms_estimate
 from shared.rules.sms_footer import opt_out_values
@@ -50,6 +53,14 @@ def configured_providers(settings: Settings) -> ConfiguredProviders:
         push=settings.push_configured,
         whatsapp_provider=Provider(settings.whatsapp_provider),
     )
+
+
+def preference_links(settings: Settings) -> PreferenceLinks | None:
+    """How this deployment signs the links to the customer's preference page, if it does."""
+    if not (settings.preferences_url and settings.preferences_secret):
+        return None
+    days = max(1, settings.preferences_link_days)
+    return PreferenceLinks(settings.preferences_url, settings.preferences_secret, timedelta(days))
 
 
 def _send_time(
@@ -115,10 +126,20 @@ def plan_drafts(
     refs = {source.id_field: source.document_id}
     if customer.client is not None and customer.client.id:
         refs["clientId"] = customer.client.id
+    links = preference_links(settings)
     drafts = []
     for planned in plan.messages:
         message = planned
         data = dict(base_data)
+        own_page = None
+        subject = subject_for(customer.customer_id, message.to, message.channel.value)
+        if links is not None and subject is not None:
+            # The templates decide where it shows: email footers, the walk-in welcome, a
+            # marketing SMS from a sender that cannot receive STOP.
+            own_page = links.page(subject, now)
+            data["preferencesUrl"] = own_page
+            if message.channel is Channel.EMAIL and event.key.is_marketing:
+                data["unsubscribeUrl"] = links.unsubscribe(subject, Channel.EMAIL.value, now)
         if message.template == WALK_IN_TEMPLATE and settings.registration_url and message.to:
             data["registrationUrl"] = registration_link(
                 settings.registration_url,
@@ -132,6 +153,7 @@ def plan_drafts(
                 shop,
                 fallback_country=settings.default_country,
                 sms_from=settings.twilio.sms_from,
+                preferences_url=own_page,
             )
             if footer is None:
                 message = _no_opt_out_mention(message)

@@ -11,13 +11,14 @@ from datetime import datetime
 from typing import Any
 
 from shared.model.documents import CustomerProfile
-from shared.model.enums import Channel
+from shared.model.enums import Channel, Purpose
 from shared.model.messages import OutboundMessage, WhatsAppTemplate
 from shared.model.record import NotificationRecord
 from shared.model.shop import ShopSettings
 from shared.platform.clock import as_datetime
 from shared.rules.sms import analyze, estimate_cost
 from shared.rules.templates import render, whatsapp_template_ref
+from shared.rules.templates.values import clean_url
 from shared.rules.timerules import whatsapp_window_open
 
 
@@ -87,6 +88,7 @@ def build_message(
         return None
     template = None
     use_template = False
+    headers = _unsubscribe_headers(record, data) if channel is Channel.EMAIL else {}
     if channel is Channel.WHATSAPP:
         ref = whatsapp_template_ref(template_id, language, data, shop)
         template = WhatsAppTemplate(
@@ -106,4 +108,14 @@ def build_message(
         title=title,
         template=template,
         use_template=use_template,
+        headers=headers,
     )
+
+
+def _unsubscribe_headers(record: NotificationRecord, data: dict[str, Any]) -> dict[str, str]:
+    """A marketing email's one-click unsubscribe (RFC 8058: ``List-Unsubscribe`` with an https
+    link, and ``List-Unsubscribe-Post``), as Gmail and Yahoo ask of bulk senders."""
+    url = clean_url(data.get("unsubscribeUrl"))
+    if record.effective_purpose is not Purpose.MARKETING or not url:
+        return {}
+    return {"List-Unsubscribe": f"<{url}>", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

@@ -8,7 +8,8 @@ SMS sender come in; the one template value the catalogs' ``[parts].opt_out`` wor
 - ``optOutKeyword``: a long code, which receives the reply (STOP by default);
 - ``preferencesUrl``: an alphanumeric sender, which cannot receive STOP: the preference page.
 
-None when no mention is possible (an alphanumeric sender and no preference page): such an SMS
+None when no mention is possible (an alphanumeric sender, and no preference page: neither the
+shop's nor a signed link of the deployment's, ``PREFERENCES_URL``): such an SMS
 must not go out, the planner records it ``skipped`` (``no_opt_out_mention``).
 """
 
@@ -24,8 +25,11 @@ def opt_out_values(
     *,
     fallback_country: str | None,
     sms_from: str | None,
+    preferences_url: str | None = None,
 ) -> dict[str, str] | None:
-    """The template value saying how to opt out of a marketing SMS to ``country``."""
+    """The template value saying how to opt out of a marketing SMS to ``country``.
+    ``preferences_url`` is the recipient's own signed link to the preference page, used by an
+    alphanumeric sender when the shop's ``smsOptOut`` names no page of its own."""
     entry = shop.sms_opt_out_for(country, fallback_country)
     if entry.operator_text:
         return {"optOutOperator": entry.operator_text}
@@ -34,7 +38,8 @@ def opt_out_values(
         kind = entry.sender
     short_code = entry.short_code or code
     if kind is SenderKind.ALPHANUMERIC:
-        return {"preferencesUrl": entry.preferences_url} if entry.preferences_url else None
+        page = entry.preferences_url or preferences_url
+        return {"preferencesUrl": page} if page else None
     if kind is SenderKind.SHORT_CODE and short_code:
         return {"optOutShortCode": short_code}
     return {"optOutKeyword": entry.keyword}

@@ -31,9 +31,12 @@ CONTRACT_COLLECTIONS = {
 }  # fmt: skip
 # Kept by the functions (Admin SDK) only: no client write, whoever asks.
 SERVER_ONLY = {
-    "notification_history", "consent_events", "conversations", "settings", "discount_codes",
+    "notification_history", "conversations", "settings", "discount_codes",
     "phone_index", "provider_status_orphans", "carts",
 }  # fmt: skip
+# Append-only proofs: a client may create one (stamped with the server's time), never change or
+# delete it (consent_events: a customer's registration checkbox, a staff counter record).
+CREATE_ONLY = {"consent_events"}
 
 _SEGMENT = re.compile(r"[A-Za-z0-9_\-]+|\{[A-Za-z_][A-Za-z0-9_]*\}|\{[A-Za-z_][A-Za-z0-9_]*=\*\*\}")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
@@ -295,6 +298,16 @@ def check_rules(text: str) -> Rules:
                 raise RulesPolicyError(
                     f"line {a.line}: clients may not write {collection} ({a.condition})"
                 )
+            if (
+                writes
+                and collection in CREATE_ONLY
+                and a.condition != "false"
+                and (writes != {"create"} or "request.time" not in a.condition)
+            ):
+                raise RulesPolicyError(
+                    f"line {a.line}: {collection} is created once with the server's time, "
+                    f"never changed ({a.condition})"
+                )
             if writes and collection is None:
                 raise RulesPolicyError(f"line {a.line}: a catch-all match must not allow writes")
     covered = {c for m in everything if (c := _collection(m))}
@@ -376,9 +389,9 @@ BROKEN: dict[str, Callable[[str], str]] = {
         "match /notification_history/{notificationId} {\n      allow read: if ownsDocument()"
         " || isStaff();\n      allow write: if true;",
     ),
-    "consent written by staff": lambda t: t.replace(
-        "match /consent_events/{eventId} {\n      allow write: if false;",
-        "match /consent_events/{eventId} {\n      allow write: if isStaff();",
+    "consent changed by staff": lambda t: t.replace(
+        "      allow update, delete: if false;\n    }\n\n    match /settings",
+        "      allow update, delete: if isStaff();\n    }\n\n    match /settings",
     ),
     "catch-all write": lambda t: t.replace(
         "match /{document=**} {\n      allow read: if isStaff();",

@@ -143,6 +143,7 @@ FULL_DATA: dict[str, Any] = {
     "optOutShortCode": "36180",
     "optOutKeyword": "STOP",
     "preferencesUrl": "https://p.example/1",
+    "unsubscribeUrl": "https://p.example/1/unsubscribe",
 }
 
 

@@ -18,6 +18,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from email import policy
 from email.message import EmailMessage
 from email.utils import formatdate, parseaddr
 
@@ -37,6 +38,13 @@ def default_smtp_factory(host: str, port: int, timeout: float) -> smtplib.SMTP:
     return smtplib.SMTP(host, port, timeout=timeout)
 
 
+# Lines fold at 998 (RFC 5322's limit) rather than 78: a long List-Unsubscribe URL must stay one
+# word in angle brackets (RFC 2369), never an encoded-word a mail client cannot follow.
+_POLICY = policy.default.clone(max_line_length=998)
+# The headers a message may add (nothing else: no header a template could smuggle in).
+_EXTRA_HEADERS = frozenset({"List-Unsubscribe", "List-Unsubscribe-Post"})
+
+
 def message_id(notification_id: str, sender: str) -> str:
     """``<{notification id}@{sender's domain}>``: the same for every attempt of a notification."""
     local = _UNSAFE_ID_CHAR.sub(lambda m: f"={ord(m.group()):02X}", notification_id).strip(".")
@@ -47,13 +55,16 @@ def message_id(notification_id: str, sender: str) -> str:
 def build_email(message: OutboundMessage, settings: SmtpSettings) -> EmailMessage:
     """The MIME message for ``message`` (pure, tested on its headers and parts)."""
     sender = settings.sender or ""
-    email = EmailMessage()
+    email = EmailMessage(policy=_POLICY)
     email["From"] = sender
     email["To"] = message.to
     email["Subject"] = message.subject or message.title or ""
     email["Date"] = formatdate(usegmt=True)
     email["Message-ID"] = message_id(message.notification_id, sender)
     email["X-Notification-Id"] = message.notification_id
+    for name, value in message.headers.items():
+        if name in _EXTRA_HEADERS and "\r" not in value and "\n" not in value:
+            email[name] = value
     email.set_content(message.text)
     if message.html:
         email.add_alternative(message.html, subtype="html")

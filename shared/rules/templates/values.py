@@ -26,7 +26,7 @@ MAX_VALUE = 200
 TEXT_KEYS = ("customerName", "shopName", "ticketId", "orderId", "cartId", "device", "discountCode")
 # How a marketing SMS says to opt out (one of them, ``shared.rules.sms_footer``).
 OPT_OUT_KEYS = ("optOutOperator", "optOutShortCode", "optOutKeyword")
-URL_KEYS = ("trackingUrl", "registrationUrl", "cartUrl", "preferencesUrl")
+URL_KEYS = ("trackingUrl", "registrationUrl", "cartUrl", "preferencesUrl", "unsubscribeUrl")
 # Every variable ``build_values`` can give a notification template.
 VARIABLES = frozenset(
     {*TEXT_KEYS, *OPT_OUT_KEYS, *URL_KEYS, "deviceLabel", "statusLabel", "total", "cartTotal"}
