@@ -10,7 +10,7 @@ Task-name dedup is never relied on.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,7 @@ from shared.rules.provider_errors import ErrorKind, ProviderError, provider_erro
 from shared.rules.rendering import build_message, sms_estimate
 from shared.store import claims, customers, history
 from shared.store.client import compare_and_set, get_db
-from shared.store.conversations import record_outbound
+from shared.store.conversations import outbound_write
 from shared.store.shop import get_shop_settings
 
 if TYPE_CHECKING:
@@ -183,7 +183,6 @@ class Delivery:
         if previous is not None:
             log.info("an earlier attempt had been accepted; recording it instead of resending")
         self._record_sent(ref, record, generation, message, result)
-        record_outbound(self.db, record, message, result, now=self.now)
         if result.invalid_tokens and record.customer_id:
             customers.remove_push_tokens(self.db, record.customer_id, result.invalid_tokens)
         return Outcome("sent", extra={"providerMessageId": result.provider_message_id})
@@ -256,7 +255,10 @@ class Delivery:
             "providerStatus": result.status,
             **{f"metadata.{k}": v for k, v in metadata.items()},
         }
-        self._write(ref, update, done=True, facts=SENT_FACTS)
+        # The conversation's copy of the message goes in the same commit (one round trip).
+        conversation = outbound_write(self.db, record, message, result, now=self.now)
+        also = [conversation] if conversation is not None else []
+        self._write(ref, update, done=True, facts=SENT_FACTS, also=also)
 
     def _failed(
         self,
@@ -341,6 +343,7 @@ class Delivery:
         *,
         done: bool,
         facts: frozenset[str] = frozenset(),
+        also: Sequence[tuple[DocumentReference, Mapping[str, Any]]] = (),
     ) -> None:
         """One write of this attempt's outcome, with the claim completed (``done``) or given
         back. Forward-only: when a provider's status callback moved the notification past the
@@ -364,7 +367,7 @@ class Delivery:
 
         base, version = self._base
         known = (base, version) if version is not None else None
-        written = compare_and_set(ref, decide, known=known)
+        written = compare_and_set(ref, decide, known=known, also=also, db=self.db)
         self._base = ({**(written.current or {}), **written.fields}, written.update_time)
 
     def _reschedule(

@@ -10,10 +10,12 @@ first claims the document it is about. The claim is one map field, ``claim``, on
   ``claimedAt``, ``leaseExpiresAt``, ``completedAt``.
 
 ``claim`` takes a new step with one ``create()`` (atomic: of two workers, one creates it; no read),
-and any other in a Firestore transaction on that one document: read, decide, write. Two
-workers racing for a step already there, or for one whose lease expired (its worker died), are
-serialized by the transaction: exactly one takes it, the other sees it taken. A live lease held
-by someone else, or a transaction that keeps losing to concurrent claims, raises
+and any other with a read, a decision and a write that carries the read's ``update_time`` as a
+precondition (a compare-and-set on that one document: two round trips, where a transaction
+takes three, and no lock for a loser to wait out). Two workers racing for a step already
+there, or for one whose lease expired (its worker died), both read the same version; the
+precondition lets exactly one write land, and the other reads again and sees the step taken. A
+live lease held by someone else, or a claim that keeps losing to concurrent writes, raises
 ``ClaimBusyError`` (transient: the caller answers "retry later").
 
 ``complete`` and ``release`` write after the work. They assume the work ended within the lease,
@@ -24,7 +26,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -33,12 +35,13 @@ from shared.platform.clock import as_datetime
 from shared.platform.errors import TransientError
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client, DocumentReference, Transaction
+    from google.cloud.firestore import Client, DocumentReference
 
 FIELD = "claim"
-# A commit aborted by a concurrent claim is retried once (keeping its place in line), then
-# answered as busy: whoever won is doing the work, and the loser's task is retried later.
-TRANSACTION_ATTEMPTS = 2
+# A claim that lost its write to a concurrent one reads and decides once more (the winner's
+# lease then answers "busy"); still losing after that, it is answered as busy: whoever won is
+# doing the work, and the loser's task is retried later.
+CLAIM_ATTEMPTS = 3
 
 
 class ClaimState(StrEnum):
@@ -125,7 +128,7 @@ def claim(
     precheck: Precheck | None = None,
     also: Callable[[int], Mapping[str, Any]] | None = None,
 ) -> Claim:
-    """Take the step of ``ref`` for one attempt, in a transaction.
+    """Take the step of ``ref`` for one attempt (atomically: see the module's doc).
 
     ``create``: the document's fields when it may not exist yet (the claim creates it);
     without it a missing document is declined (``reason="missing"``). ``precheck(doc)`` returns
@@ -133,7 +136,6 @@ def claim(
     claim's write (``attempts`` on a notification).
     """
     from google.api_core.exceptions import AlreadyExists, Conflict  # noqa: PLC0415
-    from google.cloud import firestore  # noqa: PLC0415 - heavy, first use only
 
     owner = uuid.uuid4().hex
 
@@ -149,17 +151,16 @@ def claim(
 
     if create is not None and (precheck is None or not precheck(None)):
         # Most steps are new: one create() takes them without a read. Only a document that
-        # exists already (a duplicate, a takeover) needs the transaction below.
-        written = {**(dict(also(1)) if also is not None else {}), FIELD: lease_fields(1)}
+        # exists already (a duplicate, a takeover) needs the read below.
+        first = {**(dict(also(1)) if also is not None else {}), FIELD: lease_fields(1)}
         try:
-            created = ref.create({**create, **written})
+            created = ref.create({**create, **first})
         except (AlreadyExists, Conflict):
             pass
         else:
-            doc = {**create, **written}
             return Claim(
                 ClaimOutcome.TAKEN,
-                doc,
+                {**create, **first},
                 1,
                 owner,
                 None,
@@ -167,21 +168,31 @@ def claim(
                 update_time=created.update_time,
             )
 
-    def run(transaction: Transaction) -> Claim:
-        snapshot = ref.get(transaction=transaction)
+    from google.api_core.exceptions import FailedPrecondition, NotFound  # noqa: PLC0415
+    from google.cloud.firestore_v1.base_client import BaseClient  # noqa: PLC0415
+
+    for _ in range(CLAIM_ATTEMPTS):
+        snapshot = ref.get()
         doc = (snapshot.to_dict() or {}) if snapshot.exists else None
         outcome, attempt, resumed_from, reason = decide(
             doc, now=now, precheck=precheck, creates=create is not None
         )
         if outcome is not ClaimOutcome.TAKEN:
             return Claim(outcome, doc or {}, attempt, reason=reason)
-        extra = dict(also(attempt)) if also is not None else {}
-        written = {**extra, FIELD: lease_fields(attempt)}
-        if doc is None:
-            assert create is not None
-            transaction.create(ref, {**create, **written})
-        else:
-            transaction.update(ref, written)
+        written = {
+            **(dict(also(attempt)) if also is not None else {}),
+            FIELD: lease_fields(attempt),
+        }
+        try:
+            if doc is None:
+                assert create is not None
+                result = ref.create({**create, **written})
+            else:
+                # Written only if nobody wrote since our read: of two claimers, one wins.
+                option = BaseClient.write_option(last_update_time=snapshot.update_time)
+                result = ref.update(written, option=option)
+        except (AlreadyExists, Conflict, FailedPrecondition, NotFound):
+            continue  # another attempt wrote first: decide again on what is there now
         return Claim(
             ClaimOutcome.TAKEN,
             {**(doc if doc is not None else create or {}), **written},
@@ -189,22 +200,9 @@ def claim(
             owner,
             resumed_from,
             created=doc is None,
+            update_time=result.update_time,
         )
-
-    from google.api_core.exceptions import Aborted  # noqa: PLC0415
-
-    transaction = db.transaction(max_attempts=TRANSACTION_ATTEMPTS)
-    try:
-        result: Claim = firestore.transactional(run)(transaction)
-    except Aborted as exc:
-        raise ClaimBusyError(f"{ref.path} is being claimed by another attempt") from exc
-    except ValueError as exc:  # the library's "failed to commit in N attempts"
-        if isinstance(exc.__cause__, Aborted):
-            raise ClaimBusyError(f"{ref.path} is being claimed by other attempts") from exc
-        raise
-    if result.taken and transaction.write_results:
-        result = replace(result, update_time=transaction.write_results[0].update_time)
-    return result
+    raise ClaimBusyError(f"{ref.path} is being claimed by other attempts")
 
 
 def completed_fields(now: datetime) -> dict[str, Any]:

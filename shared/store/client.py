@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -83,6 +83,8 @@ def compare_and_set(
     snapshot: DocumentSnapshot[Any] | None = None,
     known: tuple[Mapping[str, Any], datetime] | None = None,
     attempts: int = CAS_ATTEMPTS,
+    also: Sequence[tuple[DocumentReference, Mapping[str, Any]]] = (),
+    db: Client | None = None,
 ) -> Written:
     """Read-decide-write on one document without a lock.
 
@@ -91,7 +93,9 @@ def compare_and_set(
     precondition: when another write landed in between, the document is read again and the
     decision taken afresh, so concurrent writers never overwrite each other's work. What the
     caller already read saves the first read: a ``snapshot`` (a query's result), or ``known``
-    fields with their update time (a write of its own just before). ``ContendedError`` after
+    fields with their update time (a write of its own just before). ``also``: documents to
+    ``set()`` in the same commit as the update (one round trip, all or nothing), or alone when
+    there is nothing to update (``db``, the client, makes that batch). ``ContendedError`` after
     ``attempts`` conflicts in a row.
     """
     from google.api_core.exceptions import FailedPrecondition, NotFound  # noqa: PLC0415
@@ -113,12 +117,35 @@ def compare_and_set(
             version = fresh.update_time
         fields = dict(decide(current) or {})
         if not fields or current is None:
+            _set_all(db, also)
             return Written(current, {}, version)
+        option = BaseClient.write_option(last_update_time=version)
         try:
-            result = ref.update(fields, option=BaseClient.write_option(last_update_time=version))
+            if also:
+                assert db is not None, "writes in the same commit need the client"
+                batch = db.batch()
+                batch.update(ref, fields, option=option)
+                for other, data in also:
+                    batch.set(other, dict(data))
+                result = batch.commit()[0]
+            else:
+                result = ref.update(fields, option=option)
         except (FailedPrecondition, NotFound):
             version = None  # someone else wrote first: decide again on what is there now
             time.sleep(random.uniform(0, CAS_JITTER * 2**attempt))  # noqa: S311 - not crypto
             continue
         return Written(current, fields, result.update_time)
     raise ContendedError(f"{ref.path} kept changing during {attempts} attempts")
+
+
+def _set_all(
+    db: Client | None, writes: Sequence[tuple[DocumentReference, Mapping[str, Any]]]
+) -> None:
+    """``set()`` each of ``writes``, in one commit."""
+    if not writes:
+        return
+    assert db is not None, "writes in the same commit need the client"
+    batch = db.batch()
+    for other, data in writes:
+        batch.set(other, dict(data))
+    batch.commit()

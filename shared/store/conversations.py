@@ -1,9 +1,10 @@
 """``conversations/{customerId or E.164 or WhatsApp user id}``: every message, both ways.
 
 Inbound messages are stored by the inbound flow (``message_ref``, the message document being
-its claim); ``record_outbound`` records what delivery sent, under the same conversation key (the
-customer id, else the recipient's E.164), with the notification id as document id so a repeated
-record is the same document.
+its claim); ``outbound_write`` is what delivery records of what it sent (committed with the
+notification's ``sent`` write), under the same conversation key (the customer id, else the
+recipient's E.164), with the notification id as document id so a repeated record is the same
+document.
 """
 
 from __future__ import annotations
@@ -33,38 +34,37 @@ def conversation_key(record: NotificationRecord, message: OutboundMessage) -> st
     return None
 
 
-def record_outbound(
+def outbound_write(
     db: Client,
     record: NotificationRecord,
     message: OutboundMessage,
     result: SendResult,
     *,
     now: datetime,
-) -> None:
-    """Add the sent message to its conversation (push notifications are not conversations)."""
+) -> tuple[DocumentReference, dict[str, Any]] | None:
+    """The sent message's document in its conversation and its fields (None: no conversation,
+    as for push), for delivery to commit with the notification's own ``sent`` write."""
     if message.channel is Channel.PUSH:
-        return
+        return None
     key = conversation_key(record, message)
     notification_id = record.notification_id
     if key is None:
-        return
-    db.collection(CONVERSATIONS).document(key).collection(MESSAGES).document(notification_id).set(
-        {
-            "direction": "outbound",
-            "channel": message.channel.value,
-            "provider": result.provider.value,
-            "providerMessageId": result.provider_message_id,
-            "notificationId": notification_id,
-            "type": record.type,
-            "to": message.to,
-            "subject": message.subject,
-            "text": message.text if not message.use_template else None,
-            "template": message.template.content_sid or message.template.meta_name
-            if message.use_template and message.template
-            else None,
-            "at": now,
-        }
-    )
+        return None
+    return message_ref(db, key, notification_id), {
+        "direction": "outbound",
+        "channel": message.channel.value,
+        "provider": result.provider.value,
+        "providerMessageId": result.provider_message_id,
+        "notificationId": notification_id,
+        "type": record.type,
+        "to": message.to,
+        "subject": message.subject,
+        "text": message.text if not message.use_template else None,
+        "template": message.template.content_sid or message.template.meta_name
+        if message.use_template and message.template
+        else None,
+        "at": now,
+    }
 
 
 def message_ref(db: Client, conversation_id: str, message_doc_id: str) -> DocumentReference:
