@@ -12,6 +12,7 @@ from shared.flows.carts.upkeep import keep_cart
 from shared.flows.consent import facts_for_plan
 from shared.flows.outbox import submit
 from shared.model.change import DocumentChange
+from shared.model.shop import ShopSettings
 from shared.platform.clock import utcnow
 from shared.platform.log import get_logger
 from shared.platform.settings import get_settings
@@ -35,13 +36,15 @@ def notify(
     db: Client,
     queue: TaskQueue | None,
     now: datetime,
+    shop: ShopSettings | None = None,
 ) -> dict[str, Any]:
-    """Plan, record and enqueue the messages for each event of one document change."""
+    """Plan, record and enqueue the messages for each event of one document change (``shop``:
+    the settings the caller already read for this change; read here otherwise)."""
     if not events:
         return {"path": change.path, "events": []}
     assert change.after is not None  # events only come from an existing document
     settings = get_settings()
-    shop = get_shop_settings(db)
+    shop = shop or get_shop_settings(db)
     customer = load_customer(db, change.after)
     source = Source(id_field, change.document_id, change.after)
     keys = [event.key for event in events]
@@ -83,7 +86,7 @@ def handle_ticket_change(
         completed_at=change.time or now,
         pickup_reminder_days=shop.pickup_reminder_days,
     )
-    return notify(events, change, id_field="ticketId", db=db, queue=queue, now=now)
+    return notify(events, change, id_field="ticketId", db=db, queue=queue, now=now, shop=shop)
 
 
 def handle_order_change(
@@ -102,7 +105,7 @@ def handle_order_change(
         now=now,
         payment_reminder_hours_before=shop.payment_reminder_hours_before,
     )
-    summary = notify(events, change, id_field="orderId", db=db, queue=queue, now=now)
+    summary = notify(events, change, id_field="orderId", db=db, queue=queue, now=now, shop=shop)
     # After the customer's own messages, so a recovery problem never costs the order's email.
     recover_cart(change, db=db, now=now)
     return summary
