@@ -32,13 +32,19 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
-
-import phonenumbers
-from phonenumbers import NumberParseException, PhoneNumberFormat, PhoneNumberType
-from phonenumbers import ValidationResult as _Possible
+from functools import cache
+from types import ModuleType
+from typing import TYPE_CHECKING
 
 from shared.platform.errors import InvalidInputError
 from shared.platform.masking import mask_phone
+
+if TYPE_CHECKING:
+    import phonenumbers
+
+# ``phonenumbers`` costs tens of milliseconds at import: it is imported where a number is first
+# parsed (``_lib``), so an instance whose first request parses none (a status callback, an email)
+# never pays for it.
 
 __all__ = [
     "EmptyPhoneError",
@@ -94,16 +100,26 @@ class PhoneKind(StrEnum):
     OTHER = "other"
 
 
-_KINDS = {
-    PhoneNumberType.MOBILE: PhoneKind.MOBILE,
-    PhoneNumberType.FIXED_LINE: PhoneKind.FIXED_LINE,
-    PhoneNumberType.FIXED_LINE_OR_MOBILE: PhoneKind.FIXED_LINE_OR_MOBILE,
-    PhoneNumberType.VOIP: PhoneKind.VOIP,
-    PhoneNumberType.TOLL_FREE: PhoneKind.TOLL_FREE,
-    PhoneNumberType.PREMIUM_RATE: PhoneKind.PREMIUM_RATE,
-    PhoneNumberType.SHARED_COST: PhoneKind.SHARED_COST,
-    PhoneNumberType.PERSONAL_NUMBER: PhoneKind.PERSONAL_NUMBER,
-}
+@cache
+def _lib() -> ModuleType:
+    import phonenumbers  # noqa: PLC0415 - see above
+
+    return phonenumbers
+
+
+@cache
+def _kinds() -> dict[int, PhoneKind]:
+    types = _lib().PhoneNumberType
+    return {
+        types.MOBILE: PhoneKind.MOBILE,
+        types.FIXED_LINE: PhoneKind.FIXED_LINE,
+        types.FIXED_LINE_OR_MOBILE: PhoneKind.FIXED_LINE_OR_MOBILE,
+        types.VOIP: PhoneKind.VOIP,
+        types.TOLL_FREE: PhoneKind.TOLL_FREE,
+        types.PREMIUM_RATE: PhoneKind.PREMIUM_RATE,
+        types.SHARED_COST: PhoneKind.SHARED_COST,
+        types.PERSONAL_NUMBER: PhoneKind.PERSONAL_NUMBER,
+    }
 
 
 @dataclass(frozen=True)
@@ -167,14 +183,15 @@ def _region(code: str | None) -> str | None:
     if not code:
         return None
     upper = code.strip().upper()
-    return upper if upper in phonenumbers.SUPPORTED_REGIONS else None
+    return upper if upper in _lib().SUPPORTED_REGIONS else None
 
 
 def _parse(text: str, region: str | None) -> phonenumbers.PhoneNumber | None:
     try:
-        return phonenumbers.parse(text, region)
-    except NumberParseException:
+        number: phonenumbers.PhoneNumber = _lib().parse(text, region)
+    except _lib().NumberParseException:
         return None
+    return number
 
 
 def _why_invalid(number: phonenumbers.PhoneNumber | None, raw: str, region: str | None) -> str:
@@ -184,13 +201,13 @@ def _why_invalid(number: phonenumbers.PhoneNumber | None, raw: str, region: str 
         if region is None:
             return f"{raw!r} has no country code and no valid default country"
         return f"{raw!r} is not a phone number"
-    reason = phonenumbers.is_possible_number_with_reason(number)
-    where = phonenumbers.region_code_for_country_code(number.country_code or 0)
-    if reason == _Possible.INVALID_COUNTRY_CODE:
+    reason = _lib().is_possible_number_with_reason(number)
+    where = _lib().region_code_for_country_code(number.country_code or 0)
+    if reason == _lib().ValidationResult.INVALID_COUNTRY_CODE:
         return f"{raw!r} has an unknown country code +{number.country_code}"
-    if reason == _Possible.TOO_SHORT:
+    if reason == _lib().ValidationResult.TOO_SHORT:
         return f"{raw!r} is too short for a number of region {where}"
-    if reason == _Possible.TOO_LONG:
+    if reason == _lib().ValidationResult.TOO_LONG:
         return f"{raw!r} is too long for a number of region {where}"
     return f"{raw!r} is not a valid number for region {where}"
 
@@ -222,26 +239,27 @@ def normalize_phone(
     number = first
     if region in FRENCH_PLAN and not text.startswith("+"):
         number = _french_plan_reading(text, region) or first
-    if (number is None or not phonenumbers.is_valid_number(number)) and not text.startswith("+"):
+    if (number is None or not _lib().is_valid_number(number)) and not text.startswith("+"):
         for retry in _retries(digits):
             candidate = _parse(retry, None)
-            if candidate is not None and phonenumbers.is_valid_number(candidate):
+            if candidate is not None and _lib().is_valid_number(candidate):
                 number = candidate
                 break
-    if number is None or not phonenumbers.is_valid_number(number):
+    if number is None or not _lib().is_valid_number(number):
         raise InvalidPhoneError(_why_invalid(first, text, region))
 
-    number_region = phonenumbers.region_code_for_number(number)
+    number_region = _lib().region_code_for_number(number)
     if allowed_regions is not None and number_region not in {r.upper() for r in allowed_regions}:
         raise UnsupportedPhoneError(f"numbers of region {number_region} are not served")
-    kind = _KINDS.get(phonenumbers.number_type(number), PhoneKind.OTHER)
-    e164 = phonenumbers.format_number(number, PhoneNumberFormat.E164)
+    kind = _kinds().get(_lib().number_type(number), PhoneKind.OTHER)
+    e164 = _lib().format_number(number, _lib().PhoneNumberFormat.E164)
     return PhoneNumber(e164=e164, region=number_region, kind=kind)
 
 
-_GEOGRAPHIC = frozenset(
-    {PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}
-)
+@cache
+def _geographic() -> frozenset[int]:
+    types = _lib().PhoneNumberType
+    return frozenset({types.MOBILE, types.FIXED_LINE, types.FIXED_LINE_OR_MOBILE})
 
 
 def _french_plan_reading(text: str, region: str) -> phonenumbers.PhoneNumber | None:
@@ -256,15 +274,15 @@ def _french_plan_reading(text: str, region: str) -> phonenumbers.PhoneNumber | N
     readings: list[tuple[str, phonenumbers.PhoneNumber]] = []
     for candidate in (region, *(r for r in FRENCH_PLAN if r != region)):
         number = _parse(text, candidate)
-        if number is not None and phonenumbers.is_valid_number(number):
+        if number is not None and _lib().is_valid_number(number):
             readings.append((candidate, number))
     if not readings:
         return None
     own = readings[0][1] if readings[0][0] == region else None
-    overseas = [n for r, n in readings if r != "FR" and phonenumbers.number_type(n) in _GEOGRAPHIC]
+    overseas = [n for r, n in readings if r != "FR" and _lib().number_type(n) in _geographic()]
     if own is None:
         return overseas[0] if overseas else readings[0][1]
-    if region == "FR" and overseas and phonenumbers.number_type(own) in _GEOGRAPHIC:
+    if region == "FR" and overseas and _lib().number_type(own) in _geographic():
         return overseas[0]
     return own
 
@@ -289,9 +307,9 @@ def phone_variants(e164: str) -> list[str]:
     if number is None:
         return [value] if value else []
     cc = str(number.country_code)
-    nsn = phonenumbers.national_significant_number(number)
-    national = phonenumbers.format_number(number, PhoneNumberFormat.NATIONAL)
-    international = phonenumbers.format_number(number, PhoneNumberFormat.INTERNATIONAL)
+    nsn = _lib().national_significant_number(number)
+    national = _lib().format_number(number, _lib().PhoneNumberFormat.NATIONAL)
+    international = _lib().format_number(number, _lib().PhoneNumberFormat.INTERNATIONAL)
     national_digits = re.sub(r"\D", "", national)
     intl_groups = international.removeprefix(f"+{cc}").strip()
 

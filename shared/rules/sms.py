@@ -35,8 +35,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Literal
 
-import phonenumbers
-
 Encoding = Literal["GSM-7", "UCS-2"]
 
 GSM7_BASIC = frozenset(
@@ -267,6 +265,8 @@ def price_region(country_or_e164: str) -> str | None:
     if value.lower().startswith("whatsapp:"):
         value = value[len("whatsapp:") :]
     if value.startswith("+"):
+        import phonenumbers  # noqa: PLC0415 - tens of ms at import: only a number's price needs it
+
         try:
             region = phonenumbers.region_code_for_number(phonenumbers.parse(value, None))
         except phonenumbers.NumberParseException:

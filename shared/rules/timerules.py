@@ -27,8 +27,6 @@ from functools import lru_cache
 from typing import TypeVar
 from zoneinfo import ZoneInfo
 
-import holidays as holidays_lib
-
 from shared.model.enums import Channel, Purpose
 from shared.model.shop import BusinessHours, MarketingWindow, QuietHours, ShopSettings
 from shared.platform.errors import InvalidInputError
@@ -58,6 +56,10 @@ def _aware(value: datetime, name: str) -> datetime:
 
 @lru_cache(maxsize=64)
 def _holiday_dates(country: str, year: int) -> frozenset[date]:
+    # Imported on the first holiday asked (with dateutil, tens of ms): most first requests of an
+    # instance (an email, a status callback, a night without quiet-hour holidays) never ask.
+    import holidays as holidays_lib  # noqa: PLC0415
+
     try:
         table = holidays_lib.country_holidays(country, years=year)
     except NotImplementedError:  # a country the package does not cover
