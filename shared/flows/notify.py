@@ -7,8 +7,6 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.tasks import TaskQueue
-from shared.flows.carts.recovery import recover_cart
-from shared.flows.carts.upkeep import keep_cart
 from shared.flows.consent import facts_for_plan
 from shared.flows.outbox import submit
 from shared.model.change import DocumentChange
@@ -107,6 +105,8 @@ def handle_order_change(
     )
     summary = notify(events, change, id_field="orderId", db=db, queue=queue, now=now, shop=shop)
     # After the customer's own messages, so a recovery problem never costs the order's email.
+    from shared.flows.carts.recovery import recover_cart  # noqa: PLC0415 - orders only
+
     recover_cart(change, db=db, now=now)
     return summary
 
@@ -115,4 +115,6 @@ def handle_cart_change(
     change: DocumentChange, *, db: Client | None = None, now: datetime | None = None
 ) -> Mapping[str, Any]:
     """Abandonment bookkeeping (stage, episode, stale reminders); the sweep sends reminders."""
+    from shared.flows.carts.upkeep import keep_cart  # noqa: PLC0415 - carts only
+
     return keep_cart(change, db=db or get_db(), now=now or utcnow())
