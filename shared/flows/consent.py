@@ -78,8 +78,10 @@ def record_consent(
         raise InvalidConsentError("a consent change needs a purpose and an action")
     if source is ConsentSource.REGISTRATION_FORM and not (text_version or "").strip():
         raise InvalidConsentError("a registration form opt-in needs the version of its text")
-    if not (customer_id or client_id):
-        raise InvalidConsentError("a consent change needs the customer or the client record")
+    if not (customer_id or client_id or to):
+        raise InvalidConsentError(
+            "a consent change needs the customer, the client record or the number or address"
+        )
     event = ConsentEvent(
         event_id=consent_event_id(source.value, cause, channel.value, purpose.value),
         channel=channel,
