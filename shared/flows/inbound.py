@@ -7,6 +7,8 @@ provider's message id, so a webhook delivered twice finds its own document), mov
 ``lastInboundAt.{channel}`` forward (the 24-hour WhatsApp window), then act on what it says:
 
 - an opt-out / opt-in keyword switches that channel (``shared.flows.inbound_consent``);
+- a WhatsApp edit is a new version of the original, a deletion marks it deleted
+  (``shared.flows.inbound_edits``);
 - a status question (or a ticket number of theirs) is answered with their latest news, anything
   else for a person lands in the staff inbox, with an answer to a stranger or an auto-reply when
   the shop is closed (``shared.flows.inbound_answers``);
@@ -28,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from shared.flows.inbound_answers import for_a_person, named_ticket, status
 from shared.flows.inbound_consent import keyword_consent
 from shared.flows.inbound_context import Context, InboundOutcome
+from shared.flows.inbound_edits import edit, revoke
 from shared.flows.outbox import submit
 from shared.model.ids import inbound_message_id
 from shared.model.inbound import InboundMessage
@@ -197,6 +200,10 @@ def _release(ref: DocumentReference, now: datetime) -> None:
 def _act(ctx: Context) -> tuple[str, list[NotificationRecord]]:
     """Decide what the message asks for and do it; the action name and the answers to send."""
     message = ctx.message
+    if message.kind == "revoke":
+        return revoke(ctx)
+    if message.kind == "edit":
+        return edit(ctx)
     if message.kind in STORE_ONLY_KINDS and not message.text:
         return "stored", []
     detected = detect(message.text, opt_out_type=message.opt_out_type)

@@ -95,7 +95,10 @@ def _record_event(ctx: Context, intent: Intent, keyword: str | None) -> bool:
         client_id=customer.client.id if customer.client else None,
         keyword=keyword,
         provider=message.provider.value,
-        extra={"providerMessageId": message.message_id},
+        extra={
+            "providerMessageId": message.message_id,
+            **({"editsMessageId": message.edits_message_id} if message.edits_message_id else {}),
+        },
     )
     return consent_store.record(ctx.db, event)
 

@@ -1,4 +1,8 @@
-"""``inbox/{id}``: inbound messages waiting for a person at the shop."""
+"""``inbox/{id}``: inbound messages waiting for a person at the shop.
+
+The id is the message document's: a WhatsApp edit or deletion of a message finds its item
+(``amend``).
+"""
 
 from __future__ import annotations
 
@@ -15,3 +19,14 @@ if TYPE_CHECKING:
 def add(db: Client, item_id: str, fields: Mapping[str, Any]) -> bool:
     """File one inbound message for staff, once (the id derives from the message)."""
     return create_if_absent(db.collection(INBOX).document(item_id), fields)
+
+
+def amend(db: Client, item_id: str, fields: Mapping[str, Any]) -> bool:
+    """Change an item that exists (an edited or deleted message); False when there is none."""
+    from google.api_core.exceptions import NotFound  # noqa: PLC0415
+
+    try:
+        db.collection(INBOX).document(item_id).update(dict(fields))
+    except NotFound:
+        return False
+    return True

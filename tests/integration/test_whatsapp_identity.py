@@ -34,8 +34,13 @@ from tests.integration.webhook_kit import (
     unique_mobile,
     webhooks,
 )
+from tests.support.fixtures import load_json
 
 __all__ = ["webhooks"]
+
+EDITED: dict[str, Any] = load_json("meta/edited_message.json")
+DELETED: dict[str, Any] = load_json("meta/deleted_message.json")
+SYSTEM: dict[str, Any] = load_json("meta/system.json")
 
 
 @dataclass
@@ -308,4 +313,92 @@ def test_a_user_id_only_stop_is_honoured_and_later_whatsapp_to_them_is_skipped(
         ("ticket.completed", "whatsapp", "skipped", "whatsapp_disabled"),
         ("ticket.pickup_reminder", "whatsapp", "skipped", "whatsapp_disabled"),
     }
-    assert len(fakes.messages("meta")) == 1  # the first ticket's message only
+    sent_for = {m["biz_opaque_callback_data"] for m in fakes.messages("meta")}
+    assert sent_for <= {whatsapp, confirmation["_id"]}  # the first ticket's, and the reply
+
+
+# --- edits and deletions ---------------------------------------------------------------------
+
+
+def text_from(phone: str, text: str, message_id: str) -> Any:
+    payload = as_sender(MESSAGES["text"], phone, message_id)
+    payload["entry"][0]["changes"][0]["value"]["messages"][0]["text"]["body"] = text
+    return payload
+
+
+def edit_of(phone: str, original: str, text: str, message_id: str, at: int) -> Any:
+    """pywa's ``edit_text`` sample, editing ``original`` to ``text``."""
+    payload = as_sender(EDITED["edit_text"], phone, message_id)
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["edit"]["original_message_id"] = original
+    message["edit"]["message"]["text"]["body"] = text
+    message["timestamp"] = str(at)
+    return payload
+
+
+def revoke_of(phone: str, original: str, message_id: str) -> Any:
+    """pywa's ``revoke`` sample, deleting ``original``."""
+    payload = as_sender(DELETED["revoke"], phone, message_id)
+    message = payload["entry"][0]["changes"][0]["value"]["messages"][0]
+    message["revoke"]["original_message_id"] = original
+    return payload
+
+
+def test_an_edit_is_a_new_version_and_a_deletion_marks_the_original_and_its_inbox_item(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    db = firestore_client
+    shop_open(db, True)
+    phone, customer_id = unique_mobile(unique_id), "c-" + unique_id
+    seed_profile(db, customer_id, phone)
+    original = "wamid.A" + unique_id
+    now = int(datetime.now(UTC).timestamp())
+    assert webhooks.meta(text_from(phone, "Je passe à 17h", original)).status_code == 200
+    second = edit_of(phone, original, "Je passe à 18h", "wamid.C" + unique_id, now - 60)
+    first = edit_of(phone, original, "Je passe à 17h30", "wamid.B" + unique_id, now - 120)
+    for payload in (second, first, second):  # out of order, and redelivered
+        assert webhooks.meta(payload).status_code == 200
+
+    stored = {m["providerMessageId"]: m for m in messages_of(db, customer_id)}
+    kept = stored[original]
+    assert (kept["text"], kept["edited"], kept["editCount"]) == ("Je passe à 18h", True, 2)
+    assert [v["text"] for v in kept["versions"]] == [
+        "Je passe à 17h",
+        "Je passe à 17h30",
+        "Je passe à 18h",
+    ]
+    assert stored["wamid.B" + unique_id]["editsMessageId"] == original
+    [item] = docs(db, "inbox")  # the edits are not messages of their own for the staff
+    assert (item["text"], item["edited"], item["status"]) == ("Je passe à 18h", True, "open")
+
+    revoke = revoke_of(phone, original, "wamid.D" + unique_id)
+    assert webhooks.meta(revoke).status_code == 200
+    assert webhooks.meta(revoke).status_code == 200
+    kept = {m["providerMessageId"]: m for m in messages_of(db, customer_id)}[original]
+    assert (kept["deleted"], kept["revokedBy"]) == (True, "wamid.D" + unique_id)
+    [item] = docs(db, "inbox")
+    assert (item["deleted"], item["status"]) == (True, "deleted")
+    assert history(db) == []  # no answer to an edit or a deletion
+
+
+def test_an_edit_that_says_stop_opts_out(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    db = firestore_client
+    shop_open(db, True)
+    phone, customer_id = unique_mobile(unique_id), "c-" + unique_id
+    seed_profile(db, customer_id, phone)
+    original = "wamid.A" + unique_id
+    assert webhooks.meta(text_from(phone, "Arrête de m'écrire", original)).status_code == 200
+    now = int(datetime.now(UTC).timestamp())
+    edited = edit_of(phone, original, "STOP", "wamid.B" + unique_id, now + 30)
+    assert webhooks.meta(edited).status_code == 200
+    profile = db.collection("customer_profiles").document(customer_id).get().to_dict()
+    assert profile["notificationPreferences"]["whatsappEnabled"] is False
+    [event] = docs(db, "consent_events")
+    assert (event["source"], event["keyword"], event["editsMessageId"]) == (
+        "keyword",
+        "STOP",
+        original,
+    )
+    assert [r["type"] for r in history(db)] == ["reply.opt_out"]
