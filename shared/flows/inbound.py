@@ -8,7 +8,8 @@ provider's message id, so a webhook delivered twice finds its own document), mov
 
 - an opt-out / opt-in keyword switches that channel (``shared.flows.inbound_consent``);
 - a WhatsApp edit is a new version of the original, a deletion marks it deleted
-  (``shared.flows.inbound_edits``);
+  (``shared.flows.inbound_edits``); a changed number or user id moves the customer's
+  WhatsApp identity (``shared.flows.inbound_identity``);
 - a status question (or a ticket number of theirs) is answered with their latest news, anything
   else for a person lands in the staff inbox, with an answer to a stranger or an auto-reply when
   the shop is closed (``shared.flows.inbound_answers``);
@@ -31,6 +32,7 @@ from shared.flows.inbound_answers import for_a_person, named_ticket, status
 from shared.flows.inbound_consent import keyword_consent
 from shared.flows.inbound_context import Context, InboundOutcome
 from shared.flows.inbound_edits import edit, revoke
+from shared.flows.inbound_identity import identity_changed
 from shared.flows.outbox import submit
 from shared.model.ids import inbound_message_id
 from shared.model.inbound import InboundMessage
@@ -204,6 +206,8 @@ def _act(ctx: Context) -> tuple[str, list[NotificationRecord]]:
         return revoke(ctx)
     if message.kind == "edit":
         return edit(ctx)
+    if message.kind == "system":
+        return identity_changed(ctx)
     if message.kind in STORE_ONLY_KINDS and not message.text:
         return "stored", []
     detected = detect(message.text, opt_out_type=message.opt_out_type)

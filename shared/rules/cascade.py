@@ -41,6 +41,9 @@ Rules (issues 3 and 15), in order:
     a WhatsApp username) and no usable mobile is reachable on WhatsApp only, at that id, when
     Meta carries WhatsApp (its Cloud API sends to user ids); with Twilio the WhatsApp entry is
     skipped, ``whatsapp_user_id_unsupported``. Never SMS: there is no number.
+11. WhatsApp goes to ``whatsappPhone`` when WhatsApp told us the customer changed number
+    (``user_changed_number``) and it is a mobile; SMS and the fallback stay on the number the
+    customer gave.
 
 A plan never holds two entries with the same (template, channel): ids derive from them.
 """
@@ -63,6 +66,7 @@ from shared.model.plan import (
 )
 from shared.rules.consent import ConsentFacts
 from shared.rules.contacts import EmailChoice, PhoneChoice, choose_email, choose_mobile
+from shared.rules.phones import PhoneNumber
 from shared.rules.whatsapp_ids import is_whatsapp_user_id
 
 __all__ = [
@@ -105,10 +109,12 @@ class _Planner:
         phone: PhoneChoice,
         *,
         whatsapp_user_id: str | None = None,
+        whatsapp_phone: PhoneNumber | None = None,
     ) -> None:
         self.key, self.prefs, self.providers = key, prefs, providers
         self.email, self.phone = email, phone
         self.whatsapp_user_id = whatsapp_user_id
+        self.whatsapp_phone = whatsapp_phone
         self.messages: list[PlannedMessage] = []
         self.notes: list[str] = []
         self.phone_problem_recorded = False
@@ -163,6 +169,9 @@ class _Planner:
     ) -> bool:
         """Plan an SMS/WhatsApp message to the customer's mobile, or record why there is none."""
         number = self.phone.number
+        if channel is Channel.WHATSAPP and self.whatsapp_phone is not None:
+            number = self.whatsapp_phone  # rule 11: where WhatsApp said they moved
+            detail = f"{detail}; to the number WhatsApp said they changed to"
         if number is None and channel is Channel.WHATSAPP and self.whatsapp_user_id:
             return self._whatsapp_user(reason, detail, template)
         if number is None:
@@ -176,12 +185,13 @@ class _Planner:
             return False
         if not self.channel(channel, number.e164, reason, detail, template):
             return False
-        if channel is Channel.WHATSAPP and self.sms_allowed:
+        sms_number = self.phone.number
+        if channel is Channel.WHATSAPP and self.sms_allowed and sms_number is not None:
             last = self.messages[-1]
             self.messages[-1] = replace(
                 last,
                 fallback=Channel.SMS,
-                fallback_to=number.e164,
+                fallback_to=sms_number.e164,
                 fallback_provider=self.providers.provider_for(Channel.SMS),
             )
         return True
@@ -288,8 +298,22 @@ def plan_notifications(
         if sms_block is None and key is not EventKey.TICKET_RECEIVED:  # received: the welcome
             prefs = replace(prefs, sms_enabled=True)
     user_id = profile.whatsapp_user_id if profile else None
+    moved_to = choose_mobile(
+        [profile.whatsapp_phone if profile else None],
+        message_country(profile, src, default_country),
+        default_country,
+    ).number
     context = _Context(
-        key, configured, email, phone, tokens, walk_in, sms_block, registration_url, user_id
+        key,
+        configured,
+        email,
+        phone,
+        tokens,
+        walk_in,
+        sms_block,
+        registration_url,
+        user_id,
+        moved_to,
     )
 
     plan = _cascade(context, prefs)
@@ -316,6 +340,7 @@ class _Context:
     sms_block: str | None  # why a walk-in gets no SMS (opted out, the shop turned it off)
     registration_url: str | None
     whatsapp_user_id: str | None = None  # rule 10: reachable on WhatsApp (Meta) without a phone
+    whatsapp_phone: PhoneNumber | None = None  # rule 11: the number WhatsApp moved to
 
 
 def _walk_in_sms_block(opted_out: bool, shop_allows: bool) -> str | None:
@@ -328,7 +353,15 @@ def _walk_in_sms_block(opted_out: bool, shop_allows: bool) -> str | None:
 def _cascade(c: _Context, prefs: NotificationPreferences) -> Plan:
     """Rules 2 to 9 of the module for ``prefs``."""
     user_id = c.whatsapp_user_id if is_whatsapp_user_id(c.whatsapp_user_id) else None
-    p = _Planner(c.key, prefs, c.providers, c.email, c.phone, whatsapp_user_id=user_id)
+    p = _Planner(
+        c.key,
+        prefs,
+        c.providers,
+        c.email,
+        c.phone,
+        whatsapp_user_id=user_id,
+        whatsapp_phone=c.whatsapp_phone,
+    )
     has_email = False
     if c.email.address and prefs.email_enabled:
         has_email = p.channel(

@@ -6,7 +6,8 @@ With WhatsApp usernames, Meta may withhold a user's number and send only their u
 profile's ``whatsappUserId``); a message with the id alone is then the same customer's
 (``find_by_user_id``: whoever holds the number the id was seen with, else the customer it was
 linked to, else the one profile carrying that ``whatsappUserId``), or a stranger known by the
-id only. ``move_user_id`` follows Meta's ``user_changed_user_id``.
+id only. ``move_user_id`` follows Meta's ``user_changed_user_id``, ``move_number`` its
+``user_changed_number``.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ from typing import TYPE_CHECKING, Any
 from shared.model.documents import CustomerProfile, parse_profile
 from shared.model.ids import is_firestore_id
 from shared.platform.log import get_logger
+from shared.platform.masking import mask_phone
 from shared.rules.phones import PhoneNumber
 from shared.rules.whatsapp_ids import mask_user_id
 from shared.store.client import read
-from shared.store.collections import PROFILES, WHATSAPP_USER_INDEX
+from shared.store.collections import CLIENTS, PHONE_INDEX, PROFILES, WHATSAPP_USER_INDEX
 from shared.store.lookup import Customer, find_customer, linked_client, normalize_sender
 
 if TYPE_CHECKING:
@@ -112,3 +114,39 @@ def _profile_with_user_id(db: Client, user_id: str) -> CustomerProfile | None:
     if len(found) != 1:
         return None
     return parse_profile(found[0].id, found[0].to_dict())
+
+
+def move_number(db: Client, customer: Customer, new: PhoneNumber, *, now: datetime) -> bool:
+    """Meta's ``user_changed_number``: the customer's WhatsApp is now on ``new``. The profile
+    (or a walk-in's client record) gets ``whatsappPhone`` (the cascade sends WhatsApp there;
+    ``phoneNumber`` as the customer typed it stays theirs for SMS), the old number joins
+    ``previousWhatsappPhones``, and ``phone_index/{new}`` points at the customer (Meta signed
+    it: it replaces an older entry, logged). False when nobody is known to update."""
+    from google.cloud import firestore  # noqa: PLC0415
+
+    old = customer.phone.e164 if customer.phone is not None else None
+    fields: dict[str, Any] = {"whatsappPhone": new.e164, "whatsappPhoneChangedAt": now}
+    if old and old != new.e164:
+        fields["previousWhatsappPhones"] = firestore.ArrayUnion([old])
+    if customer.customer_id and customer.profile is not None:
+        db.collection(PROFILES).document(customer.customer_id).set(fields, merge=True)
+        ref = db.collection(PHONE_INDEX).document(new.e164)
+        indexed = (read(ref) or {}).get("customerId")
+        if indexed and indexed != customer.customer_id:
+            log.warning(
+                "%s was indexed to another customer; WhatsApp says it is now this one's",
+                mask_phone(new.e164),
+            )
+        ref.set(
+            {
+                "customerId": customer.customer_id,
+                "updatedAt": now,
+                "source": "user_changed_number",
+                "previousPhone": old,
+            }
+        )
+        return True
+    if customer.client is not None and customer.client.id:
+        db.collection(CLIENTS).document(customer.client.id).set(fields, merge=True)
+        return True
+    return False

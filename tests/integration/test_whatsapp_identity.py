@@ -402,3 +402,83 @@ def test_an_edit_that_says_stop_opts_out(
         original,
     )
     assert [r["type"] for r in history(db)] == ["reply.opt_out"]
+
+
+# --- identity changes ------------------------------------------------------------------------
+
+
+def test_a_changed_number_moves_the_customers_whatsapp_and_finds_them_by_the_new_one(
+    meta_env: dict[str, str],
+    webhooks: Webhooks,
+    firestore_client: Any,
+    fakes: FakeProvidersClient,
+    unique_id: str,
+) -> None:
+    db = firestore_client
+    no_quiet_hours(db)
+    old, customer_id = unique_mobile(unique_id), "c-" + unique_id
+    new = unique_mobile(f"{(int(unique_id, 16) + 1) % 16**12:012x}")
+    seed_profile(db, customer_id, old, lastInboundAt={"whatsapp": datetime.now(UTC)})
+    change = as_sender(SYSTEM["phone_number_change"], old, "wamid.S" + unique_id)
+    system = change["entry"][0]["changes"][0]["value"]["messages"][0]["system"]
+    system["wa_id"] = new.removeprefix("+")
+    assert webhooks.meta(change).status_code == 200
+    assert webhooks.meta(change).status_code == 200
+
+    profile = db.collection("customer_profiles").document(customer_id).get().to_dict()
+    assert (profile["whatsappPhone"], profile["previousWhatsappPhones"]) == (new, [old])
+    assert profile["phoneNumber"] == old  # as the customer gave it: SMS stays there
+    index = db.collection("phone_index").document(new).get().to_dict()
+    assert (index["customerId"], index["source"]) == (customer_id, "user_changed_number")
+    [stored] = messages_of(db, customer_id)
+    assert (stored["action"], stored["identityChange"]["newWaId"]) == (
+        "number_changed",
+        new.removeprefix("+"),
+    )
+    assert docs(db, "inbox") == []
+    assert history(db) == []
+
+    hello = text_from(new, "C'est moi, nouveau numéro", "wamid.N" + unique_id)
+    assert webhooks.meta(hello).status_code == 200
+    assert {m["text"] for m in messages_of(db, customer_id)} >= {"C'est moi, nouveau numéro"}
+
+    queue = Queue()
+    planned = complete_ticket(db, queue, "T-" + unique_id, customer_id)
+    [whatsapp] = [n for n in planned if record(db, n)["channel"] == "whatsapp"]
+    assert (record(db, whatsapp)["to"], record(db, whatsapp)["fallbackTo"]) == (new, old)
+    run_deliveries(db, queue, [whatsapp])
+    sent = [m for m in fakes.messages("meta") if m["biz_opaque_callback_data"] == whatsapp]
+    assert [m["to"] for m in sent] == [new.removeprefix("+")]
+
+
+def test_a_changed_user_id_stands_for_the_same_customer(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    db = firestore_client
+    shop_open(db, True)
+    phone, customer_id = unique_mobile(unique_id), "c-" + unique_id
+    seed_profile(db, customer_id, phone)
+    previous, new = user_id_of(unique_id), f"MX.{int(unique_id, 16) + 7}"
+    assert (
+        webhooks.meta(
+            from_user(previous, "Bonjour", "wamid.1" + unique_id, phone=phone)
+        ).status_code
+        == 200
+    )
+    change = as_sender(SYSTEM["user_id_change"], phone, "wamid.2" + unique_id)
+    system = change["entry"][0]["changes"][0]["value"]["messages"][0]["system"]
+    system["previous_user_id"], system["user_id"] = previous, new
+    assert webhooks.meta(change).status_code == 200
+    profile = db.collection("customer_profiles").document(customer_id).get().to_dict()
+    assert profile["whatsappUserId"] == new
+    index = db.collection("whatsapp_user_index").document(new).get().to_dict()
+    assert (index["customerId"], index["phone"], index["previousUserId"]) == (
+        customer_id,
+        phone,
+        previous,
+    )
+    later = from_user(new, "Merci", "wamid.3" + unique_id)  # the number withheld
+    assert webhooks.meta(later).status_code == 200
+    assert {m["text"] for m in messages_of(db, customer_id)} >= {"Bonjour", "Merci"}
+    actions = {m["providerMessageId"]: m.get("action") for m in messages_of(db, customer_id)}
+    assert actions["wamid.2" + unique_id] == "user_id_changed"

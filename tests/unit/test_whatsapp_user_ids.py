@@ -125,3 +125,17 @@ def test_the_cloud_api_gets_a_user_id_as_recipient_and_a_phone_as_to() -> None:
     to_phone = OutboundMessage("n-2", Channel.WHATSAPP, "+33612345678", "Bonjour")
     assert meta_payload(to_phone)["to"] == "33612345678"
     assert "recipient" not in meta_payload(to_phone)
+
+
+def test_after_a_number_change_whatsapp_goes_to_the_new_number_and_sms_stays() -> None:
+    moved = profile(phoneNumber="06 12 34 56 78", whatsappPhone="+33698765432")
+    result = plan(moved, META)
+    assert shape(result) == [("whatsapp", "pending", Reason.WHATSAPP_NO_EMAIL, "+33698765432")]
+    [message] = result.messages
+    assert (message.fallback, message.fallback_to) == (Channel.SMS, "+33612345678")
+    assert "changed to" in message.detail
+
+
+def test_a_changed_number_that_is_no_mobile_is_not_used() -> None:
+    moved = profile(phoneNumber="06 12 34 56 78", whatsappPhone="01 23 45 67 89")
+    assert shape(plan(moved, META))[0][3] == "+33612345678"
