@@ -17,6 +17,7 @@ from functions.registry import BY_NAME, NAMES
 
 if TYPE_CHECKING:  # what type checkers and readers see; at run time __getattr__ does this
     from functions.cart_sweep import cart_sweep as cart_sweep  # noqa: PLC0414 (re-exported)
+    from functions.console import console as console  # noqa: PLC0414 (re-exported)
     from functions.deliver_notification import deliver_notification as deliver_notification  # noqa: PLC0414 (re-exported)
     from functions.meta_webhook import meta_webhook as meta_webhook  # noqa: PLC0414 (re-exported)
     from functions.on_cart_written import on_cart_written as on_cart_written  # noqa: PLC0414 (re-exported)

@@ -183,6 +183,7 @@ class StackConfig:
     tasks_port: int = 0
     fakes_http_port: int = 0
     fakes_smtp_port: int = 0
+    auth_port: int = 0
     function_ports: Mapping[str, int] = field(default_factory=dict)
     functions: tuple[FunctionSpec, ...] = field(default_factory=main_functions)
     triggers: Mapping[str, str] = field(default_factory=lambda: dict(TRIGGERS))
@@ -190,6 +191,7 @@ class StackConfig:
     tasks: bool = True
     tasks_backoff_scale: float = 1.0
     fakes: bool = True
+    auth: bool = True  # the Firebase Auth emulator (the console's sign-in), a seeded staff user
     fakes_auto_callbacks: bool = False
     external_firestore: str | None = None
     tasks_location: str = DEFAULT_LOCATION
@@ -221,6 +223,7 @@ class StackConfig:
             "tasks_port": _env_int(env, "DEVSTACK_TASKS_PORT"),
             "fakes_http_port": _env_int(env, "DEVSTACK_FAKES_HTTP_PORT"),
             "fakes_smtp_port": _env_int(env, "DEVSTACK_FAKES_SMTP_PORT"),
+            "auth_port": _env_int(env, "DEVSTACK_AUTH_PORT"),
             "function_ports": ports,
             "functions": main_functions(names or None),
             "external_firestore": env.get("FIRESTORE_EMULATOR_HOST") or None,

@@ -198,6 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                 f"\ntriggers: {stats.get('delivered', 0)} events delivered, "
                 f"{stats.get('failed', 0)} failed; logs in {stack.log_dir}"
             )
+            if stack.console_sign_in():
+                keep = "" if args.keep else " (while it runs: `make dev`, or this demo with --keep)"
+                print(f"\n{stack.console_sign_in()}{keep}", flush=True)
             if args.keep:
                 print("\nThe stack stays up (env above); Ctrl-C stops it.", flush=True)
                 while all(c.alive() for c in stack.children):

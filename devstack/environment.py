@@ -28,6 +28,8 @@ SCRUBBED = frozenset(
         "GCLOUD_PROJECT",
         "GOOGLE_APPLICATION_CREDENTIALS",
         "FIRESTORE_EMULATOR_HOST",
+        "FIREBASE_AUTH_EMULATOR_HOST",
+        "FIREBASE_WEB_API_KEY",
         "CLOUD_TASKS_EMULATOR_HOST",
         "DELIVER_URL",
         "PUBLIC_BASE_URL",
@@ -76,6 +78,7 @@ def function_env(
     tasks_host: str | None,
     urls: Mapping[str, str],
     fakes: Mapping[str, Any],
+    auth_host: str | None = None,
 ) -> dict[str, str]:
     """What every function process gets (each adds its own ``PUBLIC_BASE_URL``)."""
     env: dict[str, str] = {
@@ -91,6 +94,8 @@ def function_env(
     }
     if tasks_host:
         env["CLOUD_TASKS_EMULATOR_HOST"] = tasks_host
+    if auth_host:
+        env["FIREBASE_AUTH_EMULATOR_HOST"] = auth_host
     if "deliver_notification" in urls:
         env["DELIVER_URL"] = urls["deliver_notification"]
     if "twilio_status" in urls:

@@ -33,7 +33,7 @@ from urllib.parse import urlsplit
 
 import requests
 
-from devstack import environment
+from devstack import auth, environment
 from devstack.config import (
     HTTP,
     ROOT,
@@ -65,6 +65,8 @@ class Stack:
         self.firestore_host: str | None = None
         self.router_url: str | None = None
         self.tasks_host: str | None = None
+        self.auth_host: str | None = None
+        self.staff_uid: str | None = None
         self.fakes: dict[str, Any] = {}
         self.log_dir = self.config.log_dir or (
             ROOT / ".devstack" / "logs" / f"{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
@@ -130,6 +132,7 @@ class Stack:
             self.urls[spec.name] = f"http://{host}:{port}/{spec.name}"
 
         router = self._spawn_router()
+        auth_child = self._spawn_auth() if cfg.auth else None
         fakes = self._spawn_fakes() if cfg.fakes else None
         self.router_url = str(router.wait_ready_line(cfg.startup_timeout)["url"])
         self.ports["router"] = urlsplit(self.router_url).port or 0
@@ -141,6 +144,8 @@ class Stack:
             self.ports["fakes-smtp"] = int(self.fakes["smtp_port"])
         if tasks is not None:
             self._start_tasks(tasks)
+        if auth_child is not None:
+            self._start_auth(auth_child)
 
         self.env = self._function_env()
         started = [(spec, self._spawn_function(spec)) for spec in cfg.functions]
@@ -241,6 +246,18 @@ class Stack:
             backoff_scale=self.config.tasks_backoff_scale,
         )
 
+    def _spawn_auth(self) -> Child:
+        """The Firebase Auth emulator (``devstack/auth``), started early: Node takes a while."""
+        argv = auth.argv(self.config.host, self.config.auth_port, self.config.project)
+        return self._spawn("auth", argv, ready_json=True)
+
+    def _start_auth(self, child: Child) -> None:
+        """Once it listens: the seeded member of staff (``devstack.auth.STAFF``)."""
+        ready = child.wait_ready_line(self.config.startup_timeout)
+        self.auth_host = f"{ready['host']}:{ready['port']}"
+        self.ports["auth"] = int(ready["port"])
+        self.staff_uid = auth.create_user(self.auth_host, self.config.project, auth.STAFF)
+
     def _spawn_fakes(self) -> Child:
         argv = fakes_argv(self.config, self.urls.get("meta_webhook"))
         env = {**self._base_env(), **fake_credential_env()}
@@ -257,6 +274,7 @@ class Stack:
             tasks_host=self.tasks_host,
             urls=self.urls,
             fakes=self.fakes,
+            auth_host=self.auth_host,
         )
 
     def _spawn_function(self, spec: FunctionSpec) -> Child:
@@ -361,10 +379,22 @@ class Stack:
             rows.append(("trigger router", self.router_url, "GET /stats /events, POST /flush"))
         if self.tasks_host:
             rows.append(("cloud tasks", self.tasks_host, ", ".join(self.queue_paths())))
+        if self.auth_host:
+            rows.append(("firebase auth", self.auth_host, f"Auth emulator {auth.version()}"))
         rows += environment.fake_rows(self.fakes, self.config.host)
         rows += [(s.name, self.urls[s.name], s.signature) for s in self.config.functions]
-        return environment.describe(
+        text = environment.describe(
             rows, self.developer_env(), self.log_dir, show_secrets=show_secrets
+        )
+        return f"{text}\n{self.console_sign_in()}" if self.console_sign_in() else text
+
+    def console_sign_in(self) -> str:
+        """Where the console is and who may sign in (the seeded, local-only staff user)."""
+        if "console" not in self.urls or not self.auth_host:
+            return ""
+        return (
+            f"console: {self.urls['console']}/  sign in as {auth.STAFF.email} / "
+            f"{auth.STAFF.password} (local Auth emulator only)"
         )
 
 

@@ -18,7 +18,7 @@ from types import MappingProxyType
 from typing import Literal
 
 Signature = Literal["http", "cloudevent"]
-Role = Literal["internal", "webhook", "trigger"]
+Role = Literal["internal", "webhook", "trigger", "console"]
 
 HTTP: Signature = "http"
 CLOUDEVENT: Signature = "cloudevent"
@@ -28,6 +28,8 @@ INTERNAL: Role = "internal"
 WEBHOOK: Role = "webhook"
 # Eventarc: a Firestore document event, delivered as a CloudEvent.
 TRIGGER: Role = "trigger"
+# Public HTTP for people in a browser, behind its own sign-in (the console).
+CONSOLE: Role = "console"
 
 FIRESTORE_WRITTEN = "google.cloud.firestore.document.v1.written"
 
@@ -130,6 +132,8 @@ TARGETS: tuple[Target, ...] = (
         WEBHOOK,
         Deploy(concurrency=40, timeout="30s", min_instances=1),
     ),
+    # The shop staff's pages: public URL, its own sign-in (a Firebase Auth session cookie).
+    Target("console", HTTP, CONSOLE, Deploy(concurrency=40, timeout="30s")),
 )
 
 BY_NAME: Mapping[str, Target] = MappingProxyType({t.name: t for t in TARGETS})

@@ -5,6 +5,7 @@
 #   a check that the Cloud Firestore emulator (Debian: google-cloud-cli-firestore-emulator) and
 #   Java are installed
 #   tests/rules/node_modules  the security-rules tests' packages (`npm ci`)
+#   devstack/auth/node_modules  firebase-tools (pinned), whose Auth emulator the stack runs
 # Idempotent and non-interactive: each part is redone only when its requirement file (or the
 # interpreter) changed since the last successful install, so a second run takes a second.
 set -euo pipefail
@@ -84,5 +85,17 @@ else
   say "npm ci --prefix tests/rules"
   npm ci --prefix tests/rules --no-audit --no-fund --ignore-scripts --loglevel=error
   echo "$want" > tests/rules/node_modules/.installed.sha256
+fi
+# The Firebase Auth emulator (the console's sign-in): firebase-tools, pinned in
+# devstack/auth/package.json. No install scripts: they only build optional native modules the
+# Auth emulator does not use (and take minutes); `npm ci` alone takes one to two.
+want="$(fingerprint devstack/auth/package.json devstack/auth/package-lock.json; node --version)"
+if [ -d devstack/auth/node_modules/firebase-tools ] \
+    && [ "$(cat devstack/auth/node_modules/.installed.sha256 2>/dev/null)" = "$want" ]; then
+  say "devstack/auth/node_modules is up to date"
+else
+  say "npm ci --prefix devstack/auth (firebase-tools for the Auth emulator; a minute or two)"
+  npm ci --prefix devstack/auth --no-audit --no-fund --ignore-scripts --loglevel=error </dev/null
+  echo "$want" > devstack/auth/node_modules/.installed.sha256
 fi
 say "ready"

@@ -157,6 +157,12 @@ class Settings:
     delivery_lease_seconds: int = 120
     shop_settings_cache_seconds: float = 5.0
     provider_timeout: float = 10.0  # seconds an adapter waits for a provider's answer
+    # The console's sign-in (Firebase Authentication): the emulator when set (firebase-admin
+    # reads the same variable), the web API key the sign-in page's Firebase JS SDK uses, and
+    # how long a staff session lasts.
+    auth_emulator_host: str | None = None
+    firebase_web_api_key: str | None = None
+    console_session_hours: int = 12
     twilio: TwilioSettings = field(default_factory=TwilioSettings)
     meta: MetaSettings = field(default_factory=MetaSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
@@ -188,6 +194,9 @@ class Settings:
             internal_invokers=tuple(s.strip() for s in invokers.split(",") if s.strip()),
             service_name=_get(e, "K_SERVICE"),
             provider_timeout=_float(e, "PROVIDER_TIMEOUT_SECONDS", 10.0),
+            auth_emulator_host=_get(e, "FIREBASE_AUTH_EMULATOR_HOST"),
+            firebase_web_api_key=_get(e, "FIREBASE_WEB_API_KEY"),
+            console_session_hours=_int(e, "CONSOLE_SESSION_HOURS", 12),
             delivery_lease_seconds=_int(e, "DELIVERY_LEASE_SECONDS", 120),
             shop_settings_cache_seconds=_float(e, "SHOP_SETTINGS_CACHE_SECONDS", 5.0),
             twilio=TwilioSettings(

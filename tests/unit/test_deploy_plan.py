@@ -33,6 +33,7 @@ DELIVER_URL = f"https://deliver-notification-{NUMBER}.{REGION}.run.app"
 SWEEP_URL = f"https://cart-sweep-{NUMBER}.{REGION}.run.app"
 INTERNAL = {"deliver_notification", "cart_sweep"}
 WEBHOOKS = {"twilio_inbound", "twilio_status", "meta_webhook"}
+CONSOLE = {"console"}  # public: people sign in on its own page (Firebase Auth session)
 TRIGGERS = {
     "on_ticket_written": "tickets/{ticketId}",
     "on_order_written": "orders/{orderId}",
@@ -174,7 +175,7 @@ def _deploys(plan: list[list[str]]) -> dict[str, list[str]]:
 
 def test_every_target_of_main_is_deployed_as_gen2_python(plan: list[list[str]]) -> None:
     deploys = _deploys(plan)
-    assert set(deploys) == _main_targets() == INTERNAL | WEBHOOKS | set(TRIGGERS)
+    assert set(deploys) == _main_targets() == INTERNAL | WEBHOOKS | CONSOLE | set(TRIGGERS)
     for name, cmd in deploys.items():
         flags = _flags(cmd)
         assert "--gen2" in flags
@@ -213,6 +214,15 @@ def test_webhooks_are_public_and_always_warm(plan: list[list[str]]) -> None:
         assert "--allow-unauthenticated" in flags
         assert "--no-allow-unauthenticated" not in flags
         assert flags["--min-instances"] == ["1"]
+
+
+def test_the_console_is_public_behind_its_own_sign_in(plan: list[list[str]]) -> None:
+    flags = _flags(_deploys(plan)["console"])
+    assert "--allow-unauthenticated" in flags
+    assert "--no-allow-unauthenticated" not in flags
+    assert not any(
+        c[:4] == ["gcloud", "functions", "add-invoker-policy-binding", "console"] for c in plan
+    )
 
 
 def test_each_twilio_webhook_is_told_the_exact_url_twilio_signs(plan: list[list[str]]) -> None:
