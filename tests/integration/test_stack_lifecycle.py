@@ -62,7 +62,8 @@ def test_stop_leaves_no_process_and_no_group(tmp_path: Path) -> None:
     with Stack(config) as stack:
         started = _descendants(os.getpid()) - before
         groups = stack.pids()
-        assert len(groups) == 4  # router, firestore, tasks, recorder (gunicorn master + worker)
+        # router, auth, firestore, tasks, recorder (gunicorn master + worker)
+        assert len(groups) == 5
         assert len(started) >= 4
         requests.get(f"{stack.router_url}/health", timeout=5).raise_for_status()
 
