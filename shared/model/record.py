@@ -25,7 +25,11 @@ from shared.model.ids import fallback_notification_id, task_name
 from shared.platform.clock import as_datetime
 from shared.platform.errors import InvalidInputError
 
-REF_FIELDS = ("ticketId", "orderId", "cartId", "clientId", "cartEpisode", "campaignId")
+REF_FIELDS = (
+    "ticketId", "orderId", "cartId", "clientId", "cartEpisode", "campaignId",
+    "staffId", "inboxItemId",  # a staff reply: who wrote it, what it answers
+)  # fmt: skip
+STAFF_REPLY = "reply.staff"  # a reply written by a person at the shop (issue 18)
 WAITING = frozenset({NotificationStatus.PENDING, NotificationStatus.SCHEDULED})
 
 
@@ -88,7 +92,11 @@ class NotificationRecord:
 
     @property
     def is_reply(self) -> bool:
-        return self.type.startswith("reply.")
+        """An automatic answer to an inbound message (``reply.*``): never held back by an
+        opt-out (the STOP confirmation goes to the channel just switched off) and always
+        free-form. A staff member's reply (``reply.staff``) is not one: it obeys opt-outs and
+        takes the approved template outside the WhatsApp window, as any service message."""
+        return self.type.startswith("reply.") and self.type != STAFF_REPLY
 
     def ref(self, name: str) -> str | None:
         value = self.refs.get(name)

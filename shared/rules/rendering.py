@@ -97,7 +97,10 @@ def build_message(
             meta_language=ref.meta_language,
             variables=tuple(ref.variables),
         )
-        use_template = not record.is_reply and not _window_open(profile, now)
+        window = _window_open(profile, now) or whatsapp_window_open(
+            as_datetime(data.get("whatsappInboundAt")), now
+        )  # a staff reply to a walk-in: the answered message's time (no profile to keep it)
+        use_template = not record.is_reply and not window
     return OutboundMessage(
         notification_id=notification_id,
         channel=channel,

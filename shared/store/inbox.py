@@ -9,6 +9,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from google.api_core.exceptions import NotFound
+
 from shared.store.client import create_if_absent
 from shared.store.collections import INBOX
 
@@ -21,10 +23,15 @@ def add(db: Client, item_id: str, fields: Mapping[str, Any]) -> bool:
     return create_if_absent(db.collection(INBOX).document(item_id), fields)
 
 
-def amend(db: Client, item_id: str, fields: Mapping[str, Any]) -> bool:
-    """Change an item that exists (an edited or deleted message); False when there is none."""
-    from google.api_core.exceptions import NotFound  # noqa: PLC0415
+def get(db: Client, item_id: str) -> dict[str, Any] | None:
+    """One inbox item's fields, or None."""
+    snapshot = db.collection(INBOX).document(item_id).get()
+    return snapshot.to_dict() if snapshot.exists else None
 
+
+def amend(db: Client, item_id: str, fields: Mapping[str, Any]) -> bool:
+    """Change an item that exists (an edited or deleted message, staff marking it handled);
+    False when there is none."""
     try:
         db.collection(INBOX).document(item_id).update(dict(fields))
     except NotFound:

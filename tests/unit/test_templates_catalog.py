@@ -144,6 +144,7 @@ FULL_DATA: dict[str, Any] = {
     "optOutKeyword": "STOP",
     "preferencesUrl": "https://p.example/1",
     "unsubscribeUrl": "https://p.example/1/unsubscribe",
+    "replyText": "Your phone is ready, come by after 2 pm",
 }
 
 

@@ -23,7 +23,10 @@ _SPACES = re.compile(r"\s+")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\u202a-\u202e]")
 MAX_VALUE = 200
 
-TEXT_KEYS = ("customerName", "shopName", "ticketId", "orderId", "cartId", "device", "discountCode")
+TEXT_KEYS = (
+    "customerName", "shopName", "ticketId", "orderId", "cartId", "device", "discountCode",
+    "replyText",  # a staff reply, inside the approved reply template (issue 18)
+)  # fmt: skip
 # How a marketing SMS says to opt out (one of them, ``shared.rules.sms_footer``).
 OPT_OUT_KEYS = ("optOutOperator", "optOutShortCode", "optOutKeyword")
 URL_KEYS = ("trackingUrl", "registrationUrl", "cartUrl", "preferencesUrl", "unsubscribeUrl")

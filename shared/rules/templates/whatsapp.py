@@ -45,6 +45,11 @@ TEMPLATE_VARIABLES: Mapping[str, tuple[str, ...]] = {
         "cartUrl",
     ),
 }
+# Templates for words written by a person, not by the catalog: a staff reply outside the window
+# goes inside the shop's approved template, its text one variable (issue 18).
+WRITTEN_TEMPLATE_VARIABLES: Mapping[str, tuple[str, ...]] = {
+    "reply.staff": ("customerName", "replyText"),
+}
 META_LANGUAGES = {"fr": "fr", "en": "en_US", "sw": "sw"}
 
 
@@ -90,7 +95,8 @@ def whatsapp_template_ref(
     values = build_values(template_id, lang, data)
     variables = tuple(
         values.get(name) or label("placeholder", name, lang) or "-"
-        for name in TEMPLATE_VARIABLES.get(template_id, ())
+        for name in TEMPLATE_VARIABLES.get(template_id)
+        or WRITTEN_TEMPLATE_VARIABLES.get(template_id, ())
     )
     return WhatsAppTemplateRef(
         content_sid=configured.content_sid if configured else None,
