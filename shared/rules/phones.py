@@ -32,7 +32,7 @@ import unicodedata
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from types import ModuleType
 from typing import TYPE_CHECKING
 
@@ -221,8 +221,18 @@ def normalize_phone(
 ) -> PhoneNumber:
     """What a person typed -> a valid ``PhoneNumber``; raises a ``PhoneError`` saying why not.
 
-    ``whatsapp:`` addresses are accepted. Normalizing an E.164 gives itself.
+    ``whatsapp:`` addresses are accepted. Normalizing an E.164 gives itself. A pure function
+    of its arguments, so the last answers are kept: a message's number is parsed by the cascade
+    and again by the planner (its country), and once is enough.
     """
+    allowed = frozenset(r.upper() for r in allowed_regions) if allowed_regions is not None else None
+    return _normalize(raw, country, default_country, allowed)
+
+
+@lru_cache(maxsize=1024)
+def _normalize(
+    raw: str, country: str | None, default_country: str, allowed_regions: frozenset[str] | None
+) -> PhoneNumber:
     text = to_ascii(from_whatsapp_address(raw or "")).strip()
     if not text:
         raise EmptyPhoneError("the phone number is empty")
@@ -249,7 +259,7 @@ def normalize_phone(
         raise InvalidPhoneError(_why_invalid(first, text, region))
 
     number_region = _lib().region_code_for_number(number)
-    if allowed_regions is not None and number_region not in {r.upper() for r in allowed_regions}:
+    if allowed_regions is not None and number_region not in allowed_regions:
         raise UnsupportedPhoneError(f"numbers of region {number_region} are not served")
     kind = _kinds().get(_lib().number_type(number), PhoneKind.OTHER)
     e164 = _lib().format_number(number, _lib().PhoneNumberFormat.E164)

@@ -33,6 +33,7 @@ import re
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal
 
 Encoding = Literal["GSM-7", "UCS-2"]
@@ -184,8 +185,12 @@ def _unit_sizes(text: str) -> tuple[Encoding, list[int]]:
     return "UCS-2", [len(c.encode("utf-16-le")) // 2 for c in _clusters(text)]
 
 
+@lru_cache(maxsize=1024)
 def analyze(text: str) -> SmsInfo:
-    """Encoding, segments and units of ``text``. An empty text is one (empty) segment."""
+    """Encoding, segments and units of ``text``. An empty text is one (empty) segment.
+
+    Pure, so the last answers are kept: the templates fit a text to one segment, the planner
+    estimates it and delivery records it, each asking about the same words."""
     encoding, sizes = _unit_sizes(text)
     units = sum(sizes)
     single, multi = (GSM7_SINGLE, GSM7_MULTI) if encoding == "GSM-7" else (UCS2_SINGLE, UCS2_MULTI)
