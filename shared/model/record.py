@@ -28,6 +28,7 @@ from shared.platform.errors import InvalidInputError
 REF_FIELDS = (
     "ticketId", "orderId", "cartId", "clientId", "cartEpisode", "campaignId",
     "staffId", "inboxItemId",  # a staff reply: who wrote it, what it answers
+    "retryOf",  # a staff retry: the failed message it sends again
 )  # fmt: skip
 STAFF_REPLY = "reply.staff"  # a reply written by a person at the shop (issue 18)
 WAITING = frozenset({NotificationStatus.PENDING, NotificationStatus.SCHEDULED})
