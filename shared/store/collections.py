@@ -26,6 +26,7 @@ DISCOUNT_REDEMPTIONS = "discount_redemptions"
 WHATSAPP_TEMPLATE_STATUS = "whatsapp_template_status"  # {name}_{language}: what Meta said
 SETTINGS = "settings"
 SHOP_SETTINGS = "notifications"  # settings/notifications
+SETTINGS_HISTORY = "settings_history"  # {changeId}: who changed settings/notifications, how
 STAFF_SETTINGS = "staff"  # settings/staff: who may open the console besides the claim
 
 # A notification's reference field -> the collection of the document it is about.
