@@ -99,6 +99,10 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     "shared/store/carts.py::stuck_reminders": STUCK_CART_CLAIMS,
     "shared/store/carts.py::reminders_created": RECOVERY_REPORT,
     # The consent export (issue 15): the whole ledger, page by page, in document-id order.
+    # The console's settings history (issue 18): the latest changes, single-field order.
+    "shared/store/settings_history.py::recent_history": (
+        _shape("settings_history", orders=(("at", DESC),), note="latest settings changes"),
+    ),
     "shared/store/consent.py::every_event": (
         _shape("consent_events", orders=(("__name__", ASC),), note="every event, by id"),
     ),
