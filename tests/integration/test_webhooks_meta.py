@@ -291,11 +291,13 @@ def test_a_new_message_type_is_stored_as_unknown_with_its_raw_type(
 def test_a_message_from_a_user_without_a_phone_number_is_acknowledged(
     webhooks: Webhooks, firestore_client: Any, unique_id: str
 ) -> None:
-    """The parser keeps it with its user id; keying such contacts is the inbound flow's part
-    (another change): until then it is logged, never a 5xx."""
+    """Kept with its user id and honoured (tests/integration/test_whatsapp_identity.py has the
+    whole story): a STOP from a stranger known by id only is recorded with the id as ``to``."""
     payload = as_sender(MESSAGES["text"], unique_mobile(unique_id), "wamid." + unique_id)
     value = payload["entry"][0]["changes"][0]["value"]
     value["contacts"][0].pop("wa_id")
     value["messages"][0].pop("from")
     value["messages"][0]["text"]["body"] = "STOP"
     assert webhooks.meta(payload).status_code == 200
+    [event] = docs(firestore_client, "consent_events")
+    assert (event["to"], event["action"]) == (value["contacts"][0]["user_id"], "opt_out")

@@ -32,6 +32,7 @@ CALL_TERMINATE: dict[str, Any] = load_json("meta/call_terminate.json")
 TEMPLATE_STATUS: dict[str, Any] = load_json("meta/template_status_update.json")
 TEMPLATE_QUALITY: dict[str, Any] = load_json("meta/template_quality_update.json")
 TEMPLATE_CATEGORY: dict[str, Any] = load_json("meta/template_category_update.json")
+USERNAMES: dict[str, Any] = load_json("meta/username_message.json")
 OURS = "1122334455667"  # the phone_number_id pywa's message fixtures were sent to
 BSUID = "US.13491208655302741918"
 
@@ -89,6 +90,23 @@ def test_a_message_with_neither_phone_nor_user_id_is_counted_unusable() -> None:
     batch = meta_batch(payload)
     assert batch.messages == ()
     assert batch.ignored_by == {"unusable": 1}
+
+
+@pytest.mark.parametrize(
+    ("scenario", "sender", "text"),
+    [
+        ("with_phone", "16315551181", "this is a text message"),
+        ("phone_withheld", "", "this is a text message"),
+        ("stop_phone_withheld", "", "STOP"),
+    ],
+)
+def test_meta_username_samples_keep_the_user_id_with_or_without_the_phone(
+    scenario: str, sender: str, text: str
+) -> None:
+    [message] = meta_batch(USERNAMES[scenario]).messages
+    assert (message.sender, message.user_id, message.text) == (sender, BSUID, text)
+    if not sender:
+        assert message.username == "@testusername"
 
 
 def test_phone_senders_carry_their_user_id_too() -> None:
