@@ -16,10 +16,12 @@ from typing import TYPE_CHECKING, Any
 from functions.registry import BY_NAME, NAMES
 
 if TYPE_CHECKING:  # what type checkers and readers see; at run time __getattr__ does this
+    from functions.campaign_step import campaign_step as campaign_step  # noqa: PLC0414 (re-exported)
     from functions.cart_sweep import cart_sweep as cart_sweep  # noqa: PLC0414 (re-exported)
     from functions.console import console as console  # noqa: PLC0414 (re-exported)
     from functions.deliver_notification import deliver_notification as deliver_notification  # noqa: PLC0414 (re-exported)
     from functions.meta_webhook import meta_webhook as meta_webhook  # noqa: PLC0414 (re-exported)
+    from functions.on_campaign_written import on_campaign_written as on_campaign_written  # noqa: PLC0414 (re-exported)
     from functions.on_cart_written import on_cart_written as on_cart_written  # noqa: PLC0414 (re-exported)
     from functions.on_order_written import on_order_written as on_order_written  # noqa: PLC0414 (re-exported)
     from functions.on_ticket_written import on_ticket_written as on_ticket_written  # noqa: PLC0414 (re-exported)

@@ -32,6 +32,7 @@ SCRUBBED = frozenset(
         "FIREBASE_WEB_API_KEY",
         "CLOUD_TASKS_EMULATOR_HOST",
         "DELIVER_URL",
+        "CAMPAIGN_STEP_URL",
         "PUBLIC_BASE_URL",
         "DEFAULT_COUNTRY",
         "REGISTRATION_URL",
@@ -98,6 +99,8 @@ def function_env(
         env["FIREBASE_AUTH_EMULATOR_HOST"] = auth_host
     if "deliver_notification" in urls:
         env["DELIVER_URL"] = urls["deliver_notification"]
+    if "campaign_step" in urls:
+        env["CAMPAIGN_STEP_URL"] = urls["campaign_step"]
     if "twilio_status" in urls:
         env["TWILIO_STATUS_CALLBACK_URL"] = urls["twilio_status"]
     env.update(fakes_env(fakes))

@@ -115,6 +115,19 @@ TARGETS: tuple[Target, ...] = (
         Trigger("carts/{cartId}"),
     ),
     Target(
+        "on_campaign_written",
+        CLOUDEVENT,
+        TRIGGER,
+        Deploy(timeout="60s"),
+        Trigger("campaigns/{campaignId}"),
+    ),
+    Target(
+        "campaign_step",
+        HTTP,
+        INTERNAL,
+        Deploy(concurrency=4, timeout="300s", max_instances=4),
+    ),
+    Target(
         "twilio_inbound",
         HTTP,
         WEBHOOK,

@@ -4,10 +4,11 @@ functions) and the ``Config`` it makes, refused when it cannot make a deployment
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from shared.platform.queues import QUEUES
+from shared.rules.campaign_pacing import Pacing
 
 ROOT = Path(__file__).resolve().parents[2]
 RUNTIME_ACCOUNT = "notify-runtime"  # the functions' identity
@@ -28,6 +29,7 @@ SECRETS = (
 COMPUTED = (
     "GOOGLE_CLOUD_PROJECT",
     "DELIVER_URL",
+    "CAMPAIGN_STEP_URL",
     "TASKS_SERVICE_ACCOUNT",
     "INTERNAL_AUDIENCE",
     "INTERNAL_INVOKERS",
@@ -58,6 +60,7 @@ class Config:
     secrets: tuple[str, ...]
     deliver_url: str | None = None
     sweep_url: str | None = None
+    pacing: Pacing = field(default_factory=Pacing)
 
     @property
     def runtime_sa(self) -> str:
@@ -146,4 +149,48 @@ def load_config(values: Mapping[str, str], overrides: Mapping[str, str | None]) 
         secrets=chosen,
         deliver_url=deploy.get("DEPLOY_DELIVER_URL"),
         sweep_url=deploy.get("DEPLOY_SWEEP_URL"),
+        pacing=campaign_pacing(deploy, env),
+    )
+
+
+def _positive(deploy: Mapping[str, str], key: str, default: float | None) -> float | None:
+    raw = deploy.get(key)
+    if raw is None:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{key}={raw!r} is not a number") from None
+    if value <= 0:
+        raise ConfigError(f"{key} must be positive")
+    return value
+
+
+def campaign_pacing(deploy: Mapping[str, str], env: Mapping[str, str]) -> Pacing:
+    """The campaign settings (``DEPLOY_CAMPAIGN_*``, docs/campaigns.md) and the providers the
+    functions' environment configures: what the ``campaigns`` queue's rate derives from."""
+    whatsapp = None
+    if env.get("META_PHONE_NUMBER_ID") and env.get("WHATSAPP_PROVIDER", "").lower() == "meta":
+        whatsapp = "meta"
+    elif env.get("TWILIO_WHATSAPP_FROM"):
+        whatsapp = "twilio"
+    defaults = Pacing()
+    tier = _positive(deploy, "DEPLOY_CAMPAIGN_META_TIER", defaults.meta_tier)
+    cap = _positive(deploy, "DEPLOY_CAMPAIGN_DAILY_CAP", None)
+    return Pacing(
+        whatsapp_provider=whatsapp,
+        sms=bool(env.get("TWILIO_SMS_FROM") or env.get("TWILIO_MESSAGING_SERVICE_SID")),
+        meta_messages_per_second=_positive(
+            deploy, "DEPLOY_CAMPAIGN_META_MPS", defaults.meta_messages_per_second
+        )
+        or defaults.meta_messages_per_second,
+        meta_tier=int(tier) if tier else None,
+        twilio_messages_per_second=_positive(
+            deploy, "DEPLOY_CAMPAIGN_TWILIO_MPS", defaults.twilio_messages_per_second
+        )
+        or defaults.twilio_messages_per_second,
+        twilio_senders=int(_positive(deploy, "DEPLOY_CAMPAIGN_TWILIO_SENDERS", 1) or 1),
+        daily_cap=int(cap) if cap else None,
+        sending_hours=_positive(deploy, "DEPLOY_CAMPAIGN_HOURS", defaults.sending_hours)
+        or defaults.sending_hours,
     )

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import shlex
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from functions.registry import INTERNAL, TARGETS, TRIGGER, WEBHOOK, Target
-from shared.platform.queues import QUEUES
+from shared.platform.queues import CAMPAIGNS_QUEUE, QUEUES, QueueConfig
+from shared.rules.campaign_pacing import campaign_rate
 
 from .config import INVOKER_ACCOUNT, RUNTIME_ACCOUNT, Config, service_name
 
@@ -86,6 +87,7 @@ def function_env(cfg: Config, fn: Target) -> dict[str, str]:
         GOOGLE_CLOUD_PROJECT=cfg.project,
         TASKS_LOCATION=cfg.tasks_location,
         DELIVER_URL=deliver_url(cfg),
+        CAMPAIGN_STEP_URL=internal_url(cfg, "campaign_step"),
         TASKS_SERVICE_ACCOUNT=cfg.invoker_sa,
         INTERNAL_INVOKERS=cfg.invoker_sa,
     )
@@ -237,9 +239,18 @@ def _secrets(cfg: Config, p: str) -> list[Step]:
     return steps
 
 
+def deployed_queues(cfg: Config) -> tuple[QueueConfig, ...]:
+    """The queues as deployed: the ``campaigns`` queue's rate is the campaign pacing."""
+    rate = campaign_rate(cfg.pacing, CAMPAIGNS_QUEUE.max_dispatches_per_second)
+    return tuple(
+        replace(q, max_dispatches_per_second=rate) if q.name == CAMPAIGNS_QUEUE.name else q
+        for q in QUEUES
+    )
+
+
 def _queues(cfg: Config, p: str) -> list[Step]:
     steps = []
-    for queue in QUEUES:
+    for queue in deployed_queues(cfg):
         where = [queue.name, f"--location={cfg.tasks_location}", p]
         steps.append(
             _ensure(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol
 
@@ -111,15 +111,20 @@ def make_client(settings: TasksSettings) -> CloudTasksClient:
     return tasks_v2.CloudTasksClient()
 
 
-_queue: CloudTasksQueue | None = None
+_queues: dict[str | None, CloudTasksQueue] = {}
 _queue_lock = threading.Lock()
 
 
-def get_queue() -> CloudTasksQueue:
-    """The process-wide queue adapter."""
-    global _queue  # noqa: PLW0603 - one adapter per process
-    if _queue is None:
+def get_queue(name: str | None = None) -> CloudTasksQueue:
+    """The process-wide queue adapter: ``TASKS_QUEUE``'s, or the queue called ``name`` (the
+    ``campaigns`` queue: same project, location and target, its own pacing)."""
+    found = _queues.get(name)
+    if found is None:
         with _queue_lock:
-            if _queue is None:
-                _queue = CloudTasksQueue(get_settings().tasks)
-    return _queue
+            found = _queues.get(name)
+            if found is None:
+                settings = get_settings().tasks
+                if name is not None and name != settings.queue:
+                    settings = replace(settings, queue=name)
+                found = _queues[name] = CloudTasksQueue(settings)
+    return found

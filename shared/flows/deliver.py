@@ -28,7 +28,7 @@ from shared.model.record import InvalidRecordError, NotificationRecord
 from shared.model.status import AFTER_ATTEMPT, can_transition
 from shared.platform.clock import as_datetime, utcnow
 from shared.platform.log import get_logger, log_context
-from shared.platform.queues import NOTIFICATIONS_QUEUE
+from shared.platform.queues import NOTIFICATIONS_QUEUE, queue_for
 from shared.platform.settings import get_settings
 from shared.rules.delivery_policy import on_failure
 from shared.rules.provider_errors import ErrorKind, ProviderError, provider_error
@@ -162,8 +162,10 @@ class Delivery:
         if check.cancel:
             self._finish(ref, NotificationStatus.CANCELLED, generation, reason=check.reason)
             return Outcome("cancelled", detail=check.reason)
+        if check.hold:
+            return self._hold(ref, generation, check.reason)
         if check.reschedule_at is not None:
-            return self._reschedule(record.notification_id, ref, generation, check.reschedule_at)
+            return self._reschedule(record, ref, generation, check.reschedule_at)
 
         sender = self.senders.sender_for(record.channel, record.provider)
         if sender is None:
@@ -371,11 +373,12 @@ class Delivery:
         self._base = ({**(written.current or {}), **written.fields}, written.update_time)
 
     def _reschedule(
-        self, notification_id: str, ref: DocumentReference, generation: int, when: datetime
+        self, record: NotificationRecord, ref: DocumentReference, generation: int, when: datetime
     ) -> Outcome:
-        """Quiet hours began: give the attempt back and come back at the next allowed minute."""
-        queue = self.queue or get_queue()
-        queue.enqueue(notification_id, generation=generation, schedule_time=when)
+        """Quiet hours began: give the attempt back and come back at the next allowed minute
+        (on the record's own queue: a campaign's messages never wait on the service queue)."""
+        queue = self.queue or get_queue(queue_for(record.type))
+        queue.enqueue(record.notification_id, generation=generation, schedule_time=when)
         self._write(
             ref,
             {
@@ -388,6 +391,22 @@ class Delivery:
             done=False,
         )
         return Outcome("scheduled", detail=f"quiet hours until {when.isoformat()}")
+
+    def _hold(self, ref: DocumentReference, generation: int, reason: str) -> Outcome:
+        """Its campaign is paused: give the attempt back and keep no task; resuming the
+        campaign enqueues the message again (``shared.flows.campaigns.resume``)."""
+        self._write(
+            ref,
+            {
+                "status": NotificationStatus.SCHEDULED.value,
+                "statusReason": reason,
+                "heldAt": self.now,
+                "attempts": generation,
+                "updatedAt": self.now,
+            },
+            done=False,
+        )
+        return Outcome("held", detail=reason)
 
 
 def _absent(doc: Mapping[str, Any], path: str) -> bool:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from shared.flows.campaigns.gate import campaign_gate
 from shared.flows.consent import facts_for_delivery
 from shared.model.record import NotificationRecord
 from shared.model.shop import ShopSettings
@@ -27,7 +28,15 @@ def check(
     shop: ShopSettings,
     default_country: str = "FR",
 ) -> Check:
-    """Re-read the record's source (when its type depends on one) and its customer, decide."""
+    """Re-read the record's source (when its type depends on one) and its customer, decide.
+    A campaign's message first asks its campaign (paused: held; cancelled: cancelled)."""
+    campaign = campaign_gate(db, record, now=now)
+    if campaign is not None and campaign.action != "go":
+        return Check(
+            cancel=campaign.action == "cancel",
+            hold=campaign.action == "hold",
+            reason=campaign.reason,
+        )
     field = source_needed(record)
     source = None
     if field is not None:

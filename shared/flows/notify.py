@@ -105,9 +105,11 @@ def handle_order_change(
     )
     summary = notify(events, change, id_field="orderId", db=db, queue=queue, now=now, shop=shop)
     # After the customer's own messages, so a recovery problem never costs the order's email.
+    from shared.flows.campaigns.attribution import attribute_order  # noqa: PLC0415 - orders only
     from shared.flows.carts.recovery import recover_cart  # noqa: PLC0415 - orders only
 
     recover_cart(change, db=db, now=now)
+    attribute_order(change, db=db, now=now)  # a campaign's recipient bought: its result
     return summary
 
 

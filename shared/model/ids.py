@@ -109,3 +109,14 @@ def orphan_status_id(provider: str, provider_message_id: str, provider_status: s
 def cart_reminder_id(cart_id: str, episode: str, stage: int) -> str:
     """``cart_reminders/{id}``: one reminder of one abandonment episode of one cart."""
     return f"{cart_id}_{episode}_{stage}"
+
+
+def campaign_notification_id(campaign_id: str, customer_id: str) -> str:
+    """The one message of a campaign to one customer, whatever page or channel plans it."""
+    return "cm_" + _digest("campaign", campaign_id, customer_id)
+
+
+def campaign_task_id(campaign_id: str, step: str, run: str, page: int) -> str:
+    """A campaign step's Cloud Tasks task id (``[A-Za-z0-9_-]``): one per page of a run."""
+    digest = _digest("campaign-step", campaign_id, step, run)
+    return f"cs_{digest}-{step}-{page}"

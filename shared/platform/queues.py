@@ -48,9 +48,42 @@ NOTIFICATIONS_QUEUE = QueueConfig(
     max_concurrent_dispatches=50,
 )
 
-QUEUES: tuple[QueueConfig, ...] = (NOTIFICATIONS_QUEUE,)
+# Campaign messages (issue 19): their own queue, so a broadcast never waits in front of a
+# "your phone is ready". Its dispatch rate is the pacing: the deploy step sets it from the
+# campaign settings (``shared.rules.campaign_pacing``); this default suits a small shop.
+# Retries as the notifications queue's: the same delivery reasons about its last attempt.
+CAMPAIGNS_QUEUE = QueueConfig(
+    name="campaigns",
+    max_attempts=NOTIFICATIONS_QUEUE.max_attempts,
+    min_backoff_seconds=NOTIFICATIONS_QUEUE.min_backoff_seconds,
+    max_backoff_seconds=NOTIFICATIONS_QUEUE.max_backoff_seconds,
+    max_doublings=NOTIFICATIONS_QUEUE.max_doublings,
+    max_dispatches_per_second=5,
+    max_concurrent_dispatches=10,
+)
+# A campaign's own steps (a page of its audience planned, results refreshed): few and short,
+# apart from both queues of messages so planning never waits behind the sends it makes.
+CAMPAIGN_STEPS_QUEUE = QueueConfig(
+    name="campaign-steps",
+    max_attempts=20,
+    min_backoff_seconds=5,
+    max_backoff_seconds=300,
+    max_doublings=4,
+    max_dispatches_per_second=10,
+    max_concurrent_dispatches=4,
+)
+
+QUEUES: tuple[QueueConfig, ...] = (NOTIFICATIONS_QUEUE, CAMPAIGNS_QUEUE, CAMPAIGN_STEPS_QUEUE)
+CAMPAIGN_TYPE_PREFIX = "campaign."
 
 
 def queue_config(name: str) -> QueueConfig:
     """The config of a queue by name; an unknown name is the notifications queue's config."""
     return next((q for q in QUEUES if q.name == name), NOTIFICATIONS_QUEUE)
+
+
+def queue_for(notification_type: str) -> str:
+    """The queue a notification's delivery tasks go on: campaigns apart from the service."""
+    if notification_type.startswith(CAMPAIGN_TYPE_PREFIX):
+        return CAMPAIGNS_QUEUE.name
+    return NOTIFICATIONS_QUEUE.name

@@ -125,6 +125,7 @@ class TasksSettings:
     deliver_url: str | None = None
     service_account: str | None = None
     emulator_host: str | None = None
+    campaign_step_url: str | None = None  # CAMPAIGN_STEP_URL: the campaign_step target
 
     @property
     def configured(self) -> bool:
@@ -231,6 +232,7 @@ class Settings:
                 deliver_url=_get(e, "DELIVER_URL"),
                 service_account=_get(e, "TASKS_SERVICE_ACCOUNT"),
                 emulator_host=_get(e, "CLOUD_TASKS_EMULATOR_HOST"),
+                campaign_step_url=_get(e, "CAMPAIGN_STEP_URL"),
             ),
         )
 

@@ -37,9 +37,11 @@ QUIET_SLACK = timedelta(seconds=60)
 
 @dataclass(frozen=True)
 class Check:
-    """The verdict: go ahead (with the live profile), cancel with a reason, or wait."""
+    """The verdict: go ahead (with the live profile), cancel with a reason, or wait (until a
+    time, or ``hold``: until the campaign it belongs to is resumed)."""
 
     cancel: bool = False
+    hold: bool = False
     reason: str = ""
     reschedule_at: datetime | None = None
     profile: CustomerProfile | None = None

@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from shared.model.campaign import whatsapp_template_of
 from shared.model.documents import CustomerProfile
 from shared.model.enums import Channel, Purpose
 from shared.model.messages import OutboundMessage, WhatsAppTemplate
@@ -26,6 +27,12 @@ def _window_open(profile: CustomerProfile | None, now: datetime) -> bool:
     if profile is None:
         return False
     return whatsapp_window_open(as_datetime(profile.last_inbound_at.get("whatsapp")), now)
+
+
+def _subject(data: dict[str, Any]) -> str | None:
+    """An email written whole at planning (a campaign's) keeps its subject in its data."""
+    subject = data.get("subject")
+    return subject if isinstance(subject, str) and subject else None
 
 
 def sms_estimate(text: str, country: str | None) -> dict[str, Any]:
@@ -66,7 +73,7 @@ def build_message(
     to = record.to or ""
 
     if isinstance(body, str) and body:
-        text, subject, html, title = body, None, None, None
+        text, subject, html, title = body, _subject(data), None, None
     else:
         rendered = render(template_id, channel, language, data)
         text, subject, html, title = rendered.text, rendered.subject, rendered.html, rendered.title
@@ -89,7 +96,11 @@ def build_message(
     template = None
     use_template = False
     headers = _unsubscribe_headers(record, data) if channel is Channel.EMAIL else {}
-    if channel is Channel.WHATSAPP:
+    campaign_template = whatsapp_template_of(data)
+    if channel is Channel.WHATSAPP and campaign_template is not None:
+        # A campaign names its own approved template: marketing always goes as one.
+        template, use_template = campaign_template, True
+    elif channel is Channel.WHATSAPP:
         ref = whatsapp_template_ref(template_id, language, data, shop)
         template = WhatsAppTemplate(
             content_sid=ref.content_sid,

@@ -16,13 +16,14 @@ import shutil
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import main
-from shared.platform.queues import QUEUES
+from shared.platform.queues import CAMPAIGNS_QUEUE, QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "deploy.py"
@@ -31,13 +32,15 @@ INVOKER = f"notify-invoker@{PROJECT}.iam.gserviceaccount.com"
 RUNTIME_SA = f"notify-runtime@{PROJECT}.iam.gserviceaccount.com"
 DELIVER_URL = f"https://deliver-notification-{NUMBER}.{REGION}.run.app"
 SWEEP_URL = f"https://cart-sweep-{NUMBER}.{REGION}.run.app"
-INTERNAL = {"deliver_notification", "cart_sweep"}
+STEP_URL = f"https://campaign-step-{NUMBER}.{REGION}.run.app"
+INTERNAL = {"deliver_notification", "cart_sweep", "campaign_step"}
 WEBHOOKS = {"twilio_inbound", "twilio_status", "meta_webhook"}
 CONSOLE = {"console"}  # public: people sign in on its own page (Firebase Auth session)
 TRIGGERS = {
     "on_ticket_written": "tickets/{ticketId}",
     "on_order_written": "orders/{orderId}",
     "on_cart_written": "carts/{cartId}",
+    "on_campaign_written": "campaigns/{campaignId}",
 }
 
 ENV_FILE = f"""\
@@ -196,15 +199,21 @@ def test_internal_endpoints_are_private_and_verify_their_caller(plan: list[list[
         assert "--no-allow-unauthenticated" in flags
         assert "--allow-unauthenticated" not in flags
         env = _env_vars(deploys[name])
-        assert env["INTERNAL_AUDIENCE"] == (
-            DELIVER_URL if name == "deliver_notification" else SWEEP_URL
+        assert (
+            env["INTERNAL_AUDIENCE"]
+            == {
+                "deliver_notification": DELIVER_URL,
+                "cart_sweep": SWEEP_URL,
+                "campaign_step": STEP_URL,
+            }[name]
         )
+        assert env["CAMPAIGN_STEP_URL"] == STEP_URL
         assert env["INTERNAL_INVOKERS"] == INVOKER
         binding = ["gcloud", "functions", "add-invoker-policy-binding", name]
         assert any(c[:4] == binding and f"--member=serviceAccount:{INVOKER}" in c for c in plan)
     # A check after their deploy that the URLs tasks and the scheduler call are theirs.
     described = [c[4] for c in plan if c[:4] == ["gcloud", "run", "services", "describe"]]
-    assert described == ["deliver-notification", "cart-sweep"]
+    assert described == ["deliver-notification", "cart-sweep", "campaign-step"]
 
 
 def test_webhooks_are_public_and_always_warm(plan: list[list[str]]) -> None:
@@ -279,7 +288,10 @@ def test_queues_get_the_flags_of_shared_queues(plan: list[list[str]]) -> None:
             found = [c for c in plan if c[:5] == ["gcloud", "tasks", "queues", verb, queue.name]]
             assert len(found) == 1, (verb, queue.name)
             flags = [t for t in found[0] if t.startswith("--max") or t.startswith("--min")]
-            assert flags == queue.gcloud_flags()
+            expected = queue
+            if queue is CAMPAIGNS_QUEUE:  # paced: the env's Twilio SMS sender, 1 message/s
+                expected = replace(queue, max_dispatches_per_second=1)
+            assert flags == expected.gcloud_flags()
 
 
 def test_scheduler_job_calls_cart_sweep_with_oidc(plan: list[list[str]]) -> None:

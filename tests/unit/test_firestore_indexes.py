@@ -88,6 +88,28 @@ CUSTOMER_APP = (
     _shape("notification_history", ("customerId",), orders=(("createdAt", DESC),)),
 )
 
+# Campaigns (issue 19): the audience (marketing accepted, then the filters; a last-order range
+# orders by lastOrderAt), a campaign's recent outcomes, a customer's campaign messages for an
+# order's attribution, the opt-outs since a campaign started. Equality-only audiences (the
+# common case: country, language, a tag, cart status) need no composite index.
+_MARKETING = "notificationPreferences.marketingEnabled"
+_LAST = (("lastOrderAt", ASC),)
+CAMPAIGN_AUDIENCE = (
+    _shape("customer_profiles", (_MARKETING,), ("lastOrderAt",), _LAST, "by last order"),
+    _shape("customer_profiles", (_MARKETING, "country"), ("lastOrderAt",), _LAST, "a country"),
+    _shape("customer_profiles", (_MARKETING, "country", "language"), ("lastOrderAt",), _LAST,
+           "a country and language"),
+    _shape("customer_profiles", (_MARKETING, "country", "tags"), ("lastOrderAt",), _LAST,
+           "a country and a tag"),
+    _shape("customer_profiles", (_MARKETING, "country", "cartStatus"), ("lastOrderAt",), _LAST,
+           "a country and a cart status"),
+    _shape("customer_profiles", (_MARKETING, "country"), note="equalities only"),
+)  # fmt: skip
+CAMPAIGN_OUTCOMES = (
+    _shape("notification_history", ("campaignId", "status"), orders=(("updatedAt", DESC),),
+           note="the last sends of a campaign"),
+)  # fmt: skip
+
 # "path::function" -> the shapes of the queries it builds. A generic helper lists the shapes of
 # its callers' queries.
 QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
@@ -98,6 +120,19 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     "shared/store/carts.py::due_carts": CART_SWEEP,
     "shared/store/carts.py::stuck_reminders": STUCK_CART_CLAIMS,
     "shared/store/carts.py::reminders_created": RECOVERY_REPORT,
+    # Campaigns (issue 19).
+    "shared/store/campaigns.py::_filter": (),
+    "shared/store/campaigns.py::audience_page": CAMPAIGN_AUDIENCE,
+    "shared/store/campaigns.py::recent_outcomes": CAMPAIGN_OUTCOMES,
+    "shared/store/campaigns.py::held_page": (
+        _shape("notification_history", ("campaignId", "status"), note="waiting, by id"),
+    ),
+    "shared/store/campaigns.py::opt_outs_since": (
+        _shape("consent_events", ("action",), ("at",), note="opt-outs since a time"),
+    ),
+    "shared/store/campaigns.py::campaign_messages_of": (
+        _shape("notification_history", ("customerId", "type"), ("sentAt",), note="since"),
+    ),
     # The consent export (issue 15): the whole ledger, page by page, in document-id order.
     # The console's settings history (issue 18): the latest changes, single-field order.
     "shared/store/settings_history.py::recent_history": (

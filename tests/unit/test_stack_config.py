@@ -56,6 +56,7 @@ def test_the_stack_runs_every_registry_target_and_registers_its_trigger_document
         "tickets": "on_ticket_written",
         "orders": "on_order_written",
         "carts": "on_cart_written",
+        "campaigns": "on_campaign_written",
     }
     assert watched("tickets").document == "tickets/{ticketId}"
     assert watched("carts").event_type == "google.cloud.firestore.document.v1.written"

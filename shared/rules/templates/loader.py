@@ -108,6 +108,13 @@ def label(group: str, key: str, language: str) -> str | None:
     return language_catalog(language).label(group, key)
 
 
+def shared_part(name: str, language: str) -> SmsPart | None:
+    """A ``[parts]`` entry of ``language`` (``opt_out``...), else English's, else None: the
+    words campaigns add to texts the shop wrote itself."""
+    found = language_catalog(language).parts.get(name)
+    return found or language_catalog(FALLBACK_LANGUAGE).parts.get(name)
+
+
 def parse_language(language: str, document: Mapping[str, Any], where: str) -> LanguageCatalog:
     """One parsed TOML document -> the structures the engine renders from."""
     unknown = set(document) - _SECTIONS
@@ -141,6 +148,7 @@ def parse_language(language: str, document: Mapping[str, Any], where: str) -> La
         templates=MappingProxyType(templates),
         replies=MappingProxyType(replies),
         labels=MappingProxyType(labels),
+        parts=MappingProxyType(shared),
     )
 
 

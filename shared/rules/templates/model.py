@@ -16,7 +16,7 @@ The wording itself is data: ``catalog/<language>.toml``, read by ``loader`` into
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from string import Template
 
 Part = str | tuple[str, ...]
@@ -57,6 +57,7 @@ class LanguageCatalog:
     templates: Mapping[str, Texts]
     replies: Mapping[str, tuple[Part, ...]]
     labels: Mapping[str, Mapping[str, str]]
+    parts: Mapping[str, SmsPart] = field(default_factory=dict)  # [parts], for inline texts
 
     def label(self, group: str, key: str) -> str | None:
         """The word ``key`` of ``group`` (``channel``/``sms``), or None when there is none."""

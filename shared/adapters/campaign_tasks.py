@@ -1,0 +1,102 @@
+"""Cloud Tasks for a campaign's own steps: one HTTP task per step to ``campaign_step``.
+
+A step is a page of the audience to plan, a page of held messages to resume, or a refresh of
+the results. Each task is named after (campaign, step, run, page) (``campaign_task_id``), so a
+page enqueued twice is refused as a duplicate; correctness never depends on it: every step is
+idempotent (deterministic history ids, results recomputed whole).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
+
+from shared.adapters.tasks import TaskQueueError, TaskQueueNotConfiguredError, make_client
+from shared.platform.log import get_logger
+from shared.platform.queues import CAMPAIGN_STEPS_QUEUE
+from shared.platform.settings import TasksSettings, get_settings
+
+if TYPE_CHECKING:
+    from google.cloud.tasks_v2 import CloudTasksClient
+
+log = get_logger(__name__)
+
+
+class StepQueue(Protocol):
+    """What campaigns need from a queue of steps."""
+
+    def enqueue_step(
+        self, task_id: str, body: Mapping[str, Any], *, schedule_time: datetime | None = None
+    ) -> str: ...
+
+
+@dataclass
+class CloudTasksStepQueue:
+    """Steps on the ``campaign-steps`` queue, posted to ``CAMPAIGN_STEP_URL``."""
+
+    settings: TasksSettings
+    client: CloudTasksClient | None = None
+    queue: str = CAMPAIGN_STEPS_QUEUE.name
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def _client(self) -> CloudTasksClient:
+        if self.client is None:
+            with self._lock:
+                if self.client is None:
+                    self.client = make_client(self.settings)
+        return self.client
+
+    def enqueue_step(
+        self, task_id: str, body: Mapping[str, Any], *, schedule_time: datetime | None = None
+    ) -> str:
+        from google.api_core import exceptions as gexc  # noqa: PLC0415
+        from google.cloud import tasks_v2  # noqa: PLC0415
+
+        url = self.settings.campaign_step_url
+        if not self.settings.project or not url:
+            raise TaskQueueNotConfiguredError("GOOGLE_CLOUD_PROJECT and CAMPAIGN_STEP_URL")
+        parent = (
+            f"projects/{self.settings.project}/locations/{self.settings.location}"
+            f"/queues/{self.queue}"
+        )
+        name = f"{parent}/tasks/{task_id}"
+        request = tasks_v2.HttpRequest(
+            http_method=tasks_v2.HttpMethod.POST,
+            url=url,
+            headers={"Content-Type": "application/json"},
+            body=json.dumps(dict(body)).encode(),
+        )
+        if self.settings.service_account and not self.settings.emulator_host:
+            request.oidc_token = tasks_v2.OidcToken(
+                service_account_email=self.settings.service_account, audience=url
+            )
+        task = tasks_v2.Task(name=name, http_request=request)
+        if schedule_time is not None:
+            task.schedule_time = schedule_time
+        try:
+            self._client().create_task(parent=parent, task=task, timeout=10.0)
+        except gexc.AlreadyExists:
+            log.info("campaign step %s already exists", task_id)
+        except (gexc.GoogleAPICallError, gexc.RetryError) as exc:
+            raise TaskQueueError(f"could not enqueue {name}: {exc}") from exc
+        return name
+
+
+_steps: CloudTasksStepQueue | None = None
+_steps_lock = threading.Lock()
+
+
+def get_step_queue() -> CloudTasksStepQueue:
+    """The process-wide queue of campaign steps."""
+    global _steps  # noqa: PLW0603 - one adapter per process
+    if _steps is None:
+        with _steps_lock:
+            if _steps is None:
+                _steps = CloudTasksStepQueue(get_settings().tasks)
+    return _steps
