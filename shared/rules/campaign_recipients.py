@@ -33,6 +33,7 @@ from shared.rules.cascade import contact_mobile, message_country
 from shared.rules.consent import ConsentFacts
 from shared.rules.contacts import choose_email
 from shared.rules.phones import PhoneError, normalize_phone
+from shared.rules.preference_link import PreferenceLinks, subject_for
 from shared.rules.rendering import planned_sms_estimate
 from shared.rules.sms_footer import opt_out_values
 from shared.rules.templates import choose_language
@@ -54,6 +55,7 @@ class Deployment:
     default_country: str
     sms_from: str | None
     shop_name: str | None = None
+    links: PreferenceLinks | None = None  # signed links to the preference page (issue 18)
 
 
 @dataclass(frozen=True)
@@ -172,6 +174,13 @@ def plan_recipient(
         data["customerName"] = profile.display_name
     if deployment.shop_name:
         data["shopName"] = deployment.shop_name
+    own_page = None
+    subject = subject_for(profile.id, choice.to, choice.channel.value)
+    if deployment.links is not None and subject is not None and choice.ok:
+        own_page = deployment.links.page(subject, now)
+        data["preferencesUrl"] = own_page
+        if choice.channel is Channel.EMAIL:
+            data["unsubscribeUrl"] = deployment.links.unsubscribe(subject, Channel.EMAIL.value, now)
     status, reason, detail = NotificationStatus.PENDING, "campaign", ""
     if not choice.ok:
         status, reason, detail = NotificationStatus.SKIPPED, choice.reason, choice.detail
@@ -181,6 +190,7 @@ def plan_recipient(
             deployment.shop,
             fallback_country=deployment.default_country,
             sms_from=deployment.sms_from,
+            preferences_url=own_page,
         )
         if footer is None:
             status, reason = NotificationStatus.SKIPPED, Reason.NO_OPT_OUT_MENTION

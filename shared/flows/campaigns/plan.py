@@ -32,7 +32,7 @@ from shared.platform.settings import Settings, get_settings
 from shared.rules.campaign_audience import audience_query, matches
 from shared.rules.campaign_recipients import Deployment, plan_recipient
 from shared.rules.consent import ConsentFacts
-from shared.rules.planner import configured_providers
+from shared.rules.planner import configured_providers, preference_links
 from shared.store import campaigns
 from shared.store.client import get_db
 from shared.store.shop import get_shop_settings
@@ -81,6 +81,7 @@ def deployment_of(settings: Settings, db: Client) -> Deployment:
         default_country=settings.default_country,
         sms_from=settings.twilio.sms_from,
         shop_name=shop.shop_name,
+        links=preference_links(settings),
     )
 
 
