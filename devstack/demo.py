@@ -170,12 +170,21 @@ def abandoned_cart(demo: Demo) -> None:
     demo.settle()
 
 
+def campaign(demo: Demo) -> None:
+    """A WhatsApp campaign to a Kenyan segment (see devstack/scenarios/campaign.py)."""
+    from devstack.scenarios.campaign import run_campaign_scenario  # noqa: PLC0415
+
+    run_campaign_scenario(demo.stack, db=demo.db, say=demo.say)
+    demo.settle()
+
+
 SCENARIOS: list[Callable[[Demo], None]] = [
     shop_settings,
     walk_in_ticket,
     registered_customer_order,
     customer_texts_stop,
     abandoned_cart,
+    campaign,
 ]
 
 
