@@ -28,44 +28,12 @@ if __package__ in (None, ""):  # run as ``python scripts/consent_export.py``
 
 from shared.flows.consent import ledger
 from shared.model.consent import ConsentEvent
+from shared.model.consent_rows import COLUMNS, row
 from shared.platform.settings import get_settings
 from shared.store.client import get_db
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
-
-COLUMNS = (
-    "at",
-    "customerId",
-    "clientId",
-    "channel",
-    "purpose",
-    "action",
-    "source",
-    "keyword",
-    "textVersion",
-    "to",
-    "provider",
-    "eventId",
-)
-
-
-def row(event: ConsentEvent) -> dict[str, str]:
-    """One CSV row: the contract's fields as text (times in ISO 8601, UTC offset included)."""
-    return {
-        "at": event.at.isoformat() if event.at else "",
-        "customerId": event.customer_id or "",
-        "clientId": event.client_id or "",
-        "channel": event.channel.value if event.channel else "",
-        "purpose": event.purpose.value,
-        "action": event.action.value,
-        "source": event.source.value,
-        "keyword": event.keyword or "",
-        "textVersion": event.text_version or "",
-        "to": event.to or "",
-        "provider": event.provider or "",
-        "eventId": event.event_id,
-    }
 
 
 def write_csv(events: Iterable[ConsentEvent], out: TextIO) -> int:

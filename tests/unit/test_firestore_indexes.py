@@ -110,6 +110,36 @@ CAMPAIGN_OUTCOMES = (
            note="the last sends of a campaign"),
 )  # fmt: skip
 
+# The console (issue 17): newest first, 50 a page, after a cursor; totals by aggregation.
+_NEWEST = (("createdAt", DESC),)
+CONSOLE_HISTORY = tuple(
+    _shape("notification_history", (f,), orders=_NEWEST, note=f"messages by {f}")
+    for f in ("to", "ticketId", "orderId", "cartId", "customerId")
+)
+CONSOLE_FAILURES = (
+    _shape("notification_history", ("status",), ("createdAt",), _NEWEST, "failures since"),
+)
+CONSOLE_TOTALS = (
+    _shape("notification_history", ("channel", "status"), ("createdAt",), (), "count by status"),
+    _shape("notification_history", ("channel",), ("createdAt",), (), "segments and cost by month"),
+)
+CONSOLE_CONSENT = (
+    _shape("consent_events", orders=(("at", DESC),), note="the whole ledger, newest first"),
+    # One filter each; several merge these indexes (Firestore's index merging).
+    *(
+        _shape("consent_events", (f,), orders=(("at", DESC),), note=f"ledger by {f}")
+        for f in ("channel", "purpose", "action", "source", "customerId", "to")
+    ),
+)
+CONSOLE_OTHERS = (
+    _shape("customer_profiles", rng=("displayName",), orders=(("displayName", ASC),)),
+    _shape("tickets", ("customerId",), orders=_NEWEST),
+    _shape("orders", ("customerId",), orders=_NEWEST),
+    _shape("messages", orders=(("at", DESC),), note="a conversation, outbound"),
+    _shape("messages", orders=(("receivedAt", DESC),), note="a conversation, inbound"),
+    _shape("inbox", ("status",), orders=(("receivedAt", DESC),), note="open items, newest"),
+)
+
 # "path::function" -> the shapes of the queries it builds. A generic helper lists the shapes of
 # its callers' queries.
 QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
@@ -141,6 +171,16 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     "shared/store/consent.py::every_event": (
         _shape("consent_events", orders=(("__name__", ASC),), note="every event, by id"),
     ),
+    # The console's reads (issue 17); _filter is the FieldFilter helper of the sites below.
+    "shared/store/console.py::_filter": (),
+    "shared/store/console.py::history_where": CONSOLE_HISTORY,
+    "shared/store/console.py::history_needing_a_look": CONSOLE_FAILURES,
+    "shared/store/console.py::history_totals": CONSOLE_TOTALS,
+    "shared/store/console.py::profiles_named": CONSOLE_OTHERS[:1],
+    "shared/store/console.py::_of_customer": CONSOLE_OTHERS[1:3],
+    "shared/store/console.py::conversation": CONSOLE_OTHERS[3:5],
+    "shared/store/console.py::inbox_waiting": CONSOLE_OTHERS[5:],
+    "shared/store/console.py::consent_events": CONSOLE_CONSENT,
 }
 # Shapes that no scanned function builds yet but that are known to come (client apps,
 # planned code): their indexes are deployed now.

@@ -72,11 +72,16 @@ def create_app(console: Console | None = None) -> flask.Flask:
     def _common() -> dict[str, Any]:
         language = _language()
         return {
-            "w": words(language),
+            "w": flask.g.get("words") or words(language),
             "lang": language,
             "csrf_token": security.csrf_token(),
             "staff": flask.g.get("staff"),
         }
+
+    @app.before_request
+    def _words() -> None:
+        if not flask.request.path.startswith("/static/"):
+            flask.g.words = words(_language())
 
     @app.after_request
     def _finish(response: flask.Response) -> flask.Response:

@@ -85,6 +85,9 @@ class Report:
     channels: Sequence[ChannelStats]
     reads: int = 0
     by_stage: Mapping[str, int] = field(default_factory=dict)
+    # Distinct carts: with a reminder planned (abandoned long enough), and reached per stage.
+    carts_planned: int = 0
+    carts_reached_by_stage: Mapping[str, int] = field(default_factory=dict)
 
     @property
     def recovery_rate(self) -> float | None:
@@ -160,6 +163,8 @@ def recovery_report(db: Client, start: datetime, end: datetime) -> Report:
     costs: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     by_type: Counter[str] = Counter()
     reminded: set[str] = set()
+    planned: set[str] = set()
+    reached_by_stage: dict[str, set[str]] = defaultdict(set)
     for snap in reminders_created(db, start, end, reads=reads):
         doc = snap.to_dict() or {}
         channel = str(doc.get("channel") or "unknown")
@@ -172,8 +177,11 @@ def recovery_report(db: Client, start: datetime, end: datetime) -> Report:
         if cost is not None:
             costs[channel][str(metadata.get("currency") or "?")] += cost
         cart_id = doc.get("cartId")
+        if isinstance(cart_id, str) and cart_id:
+            planned.add(cart_id)
         if status in REACHED and isinstance(cart_id, str) and cart_id:
             reminded.add(cart_id)
+            reached_by_stage[str(doc.get("type"))].add(cart_id)
 
     carts = _get_all(get_carts, db, sorted(reminded), reads)
     recovered = {cid: c for cid, c in carts.items() if c.get("recoveredOrderId")}
@@ -204,6 +212,8 @@ def recovery_report(db: Client, start: datetime, end: datetime) -> Report:
         channels=channels,
         reads=reads.documents,
         by_stage=dict(by_type),
+        carts_planned=len(planned),
+        carts_reached_by_stage={k: len(v) for k, v in reached_by_stage.items()},
     )
 
 
