@@ -103,6 +103,9 @@ def function_env(
         env["CAMPAIGN_STEP_URL"] = urls["campaign_step"]
     if "twilio_status" in urls:
         env["TWILIO_STATUS_CALLBACK_URL"] = urls["twilio_status"]
+    if "console" in urls:  # the customer's preference page, and a key for its links
+        env["PREFERENCES_URL"] = urls["console"] + "/preferences"
+        env["PREFERENCES_LINK_SECRET"] = LOCAL_PREFERENCES_SECRET
     env.update(fakes_env(fakes))
     env.update(config.extra_env)
     return {k: v for k, v in env.items() if v != ""}
@@ -145,6 +148,9 @@ def fake_rows(fakes: Mapping[str, Any], host: str) -> list[tuple[str, str, str]]
             rows.append((label, str(value), note))
     return rows
 
+
+# Local only: the stack's preference links are signed with it (a deployment's is a secret).
+LOCAL_PREFERENCES_SECRET = "local-stack-preference-links"
 
 SECRET_VARIABLES = frozenset(
     {

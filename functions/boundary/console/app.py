@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import flask
 
-from functions.boundary.console import pages, security
+from functions.boundary.console import pages, preferences, security
 from functions.boundary.console.words import words
 from functions.boundary.runtime import Deps
 from shared.adapters.identity import Identity, SignInRefusedError, default_app
@@ -67,6 +67,7 @@ def create_app(console: Console | None = None) -> flask.Flask:
     app.jinja_env.autoescape = True
     _routes(app)
     pages.register(app, staff_only)
+    preferences.register(app)  # public: the customer's own page, by signed link
 
     @app.context_processor
     def _common() -> dict[str, Any]:
