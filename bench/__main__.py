@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 from bench import coldstart, latency, pipeline, sweep, webhooks
 from bench.infra import services
 
-PARTS = ("coldstart", "pipeline", "sweep", "webhooks", "latency")
+PARTS = ("coldstart", "pipeline", "sweep", "webhooks", "latency", "campaign")
 MEMORY_LIMIT_MB = 200.0
 
 
@@ -232,6 +232,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="latency under load: how long the load lasts (default 60, the issue's)",
     )
     parser.add_argument("--load-rate", type=float, default=20.0, help="notifications/s")
+    parser.add_argument("--campaign-size", type=int, default=10_000, help="campaign recipients")
     args = parser.parse_args(argv)
     parts = [p for p in (args.only or ",".join(PARTS)).split(",") if p]
     unknown = set(parts) - set(PARTS)
@@ -277,6 +278,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         rows += latency_rows(loaded)
         for target, mb in loaded.memory_mb.items():
             peak(target, "local stack under load", mb)
+    if "campaign" in parts:  # issue 19: bench/campaign.py
+        from bench import campaign  # noqa: PLC0415
+
+        _say(f"campaign ({args.campaign_size} recipients):")
+        with services() as running:
+            planned = campaign.measure_planning(running, size=args.campaign_size, say=_say)
+        planned = campaign.measure_latency(planned, say=_say)
+        rows += [Row(**row) for row in campaign.rows(planned)]
     rows += memory_rows(peaks)
     print(render(rows, time.perf_counter() - start), flush=True)
     return 0

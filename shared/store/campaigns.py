@@ -10,6 +10,7 @@ documents a figure needs one by one are read (failures, opt-outs, attributed ord
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 IN_LIMIT = 30  # values of one ``in`` filter
+LEDGER_THREADS = 4
 MAX_LISTED = 1000  # documents read one by one for one figure (failures, cancellations)
 
 
@@ -62,9 +64,20 @@ def get(db: Client, campaign_id: str) -> dict[str, Any] | None:
     return read(campaign_ref(db, campaign_id))
 
 
-def change(db: Client, campaign_id: str, decide: Decide) -> Written:
-    """Read-decide-write on the campaign (``compare_and_set``: concurrent writers decide again)."""
-    return compare_and_set(campaign_ref(db, campaign_id), decide)
+def get_snapshot(db: Client, campaign_id: str) -> Snapshot | None:
+    """The campaign's snapshot (its fields and update time), or None."""
+    if not campaign_id or "/" in campaign_id:
+        return None
+    snap = campaign_ref(db, campaign_id).get()
+    return snap if snap.exists else None
+
+
+def change(
+    db: Client, campaign_id: str, decide: Decide, *, snapshot: Snapshot | None = None
+) -> Written:
+    """Read-decide-write on the campaign (``compare_and_set``: concurrent writers decide again);
+    ``snapshot``: what the caller read already (saves a read when nothing wrote since)."""
+    return compare_and_set(campaign_ref(db, campaign_id), decide, snapshot=snapshot)
 
 
 def create(db: Client, campaign_id: str, fields: Mapping[str, Any]) -> bool:
@@ -107,8 +120,11 @@ def audience_page(db: Client, query: AudienceQuery, *, cursor: str | None, page_
         q = q.order_by(query.order_field)
     q = q.order_by("__name__").limit(page_size)
     reads = 0
-    if cursor:
-        last = campaign_cursor(db, cursor)
+    if cursor and not query.order_field:
+        # Ordered by name only: the cursor is the last profile's reference, no read needed.
+        q = q.start_after({"__name__": db.collection(PROFILES).document(cursor)})
+    elif cursor:
+        last = campaign_cursor(db, cursor)  # its lastOrderAt and name
         reads += 1
         if last is not None:
             q = q.start_after(last)
@@ -134,17 +150,21 @@ def consent_of_customers(
 ) -> tuple[dict[str, list[ConsentEvent]], int]:
     """The ledger of each customer (``in`` queries of 30), and the reads it cost."""
     found: dict[str, list[ConsentEvent]] = {c: [] for c in customer_ids}
-    reads = 0
     ids = [c for c in customer_ids if c and "/" not in c]
-    for start in range(0, len(ids), IN_LIMIT):
-        chunk = ids[start : start + IN_LIMIT]
+    chunks = [ids[i : i + IN_LIMIT] for i in range(0, len(ids), IN_LIMIT)]
+
+    def one(chunk: list[str]) -> list[Any]:
         query = db.collection(CONSENT_EVENTS).where(filter=_filter("customerId", "in", chunk))
-        docs = list(query.stream())
-        reads += max(len(docs), 1)
-        for snap in docs:
-            event = ConsentEvent.from_document(snap.id, snap.to_dict() or {})
-            if event.customer_id in found:
-                found[event.customer_id].append(event)
+        return list(query.stream())
+
+    reads = 0
+    with ThreadPoolExecutor(max_workers=max(1, min(LEDGER_THREADS, len(chunks)))) as pool:
+        for docs in pool.map(one, chunks):  # a page's queries at once, not one after another
+            reads += max(len(docs), 1)
+            for snap in docs:
+                event = ConsentEvent.from_document(snap.id, snap.to_dict() or {})
+                if event.customer_id in found:
+                    found[event.customer_id].append(event)
     return found, reads
 
 

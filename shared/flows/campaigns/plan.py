@@ -99,9 +99,10 @@ def plan_page(
     db = db or get_db()
     now = now or utcnow()
     settings = settings or get_settings()
-    doc = campaigns.get(db, step.campaign_id)
-    if doc is None:
+    snapshot = campaigns.get_snapshot(db, step.campaign_id)
+    if snapshot is None:
         return PageOutcome(step.campaign_id, step.page, "missing")
+    doc = snapshot.to_dict() or {}
     raw_planning = doc.get("planning")
     planning: Mapping[str, Any] = raw_planning if isinstance(raw_planning, Mapping) else {}
     if planning.get("run") != step.run:
@@ -111,6 +112,7 @@ def plan_page(
         return PageOutcome(step.campaign_id, step.page, f"not_running_{campaign.status}")
     if campaign.status is CampaignStatus.SCHEDULED:
         _mark_sending(db, step.campaign_id, now)
+        snapshot = None  # written since: the page's last write reads it afresh
     query = audience_query(campaign.audience)
     page = campaigns.audience_page(db, query, cursor=step.cursor, page_size=page_size)
     outcome = PageOutcome(step.campaign_id, step.page, "planned", reads=page.reads)
@@ -145,7 +147,7 @@ def plan_page(
         f"{step.page:06d}",
         _page_summary(step, page.profiles, drafts, outcome, now),
     )
-    _advance(db, step, page.next_cursor, now)
+    _advance(db, step, page.next_cursor, now, snapshot)
     if page.next_cursor is not None:
         following = CampaignStep(
             step.campaign_id, StepKind.PLAN, step.run, step.page + 1, page.next_cursor
@@ -224,7 +226,13 @@ def _mark_sending(db: Client, campaign_id: str, now: datetime) -> None:
     campaigns.change(db, campaign_id, decide)
 
 
-def _advance(db: Client, step: CampaignStep, next_cursor: str | None, now: datetime) -> None:
+def _advance(
+    db: Client,
+    step: CampaignStep,
+    next_cursor: str | None,
+    now: datetime,
+    snapshot: campaigns.Snapshot | None,
+) -> None:
     """Move ``planning`` past this page (forward only, and only for the current run)."""
 
     def decide(current: dict[str, Any] | None) -> dict[str, Any]:
@@ -244,4 +252,4 @@ def _advance(db: Client, step: CampaignStep, next_cursor: str | None, now: datet
             }
         }
 
-    campaigns.change(db, step.campaign_id, decide)
+    campaigns.change(db, step.campaign_id, decide, snapshot=snapshot)
