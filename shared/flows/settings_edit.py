@@ -119,3 +119,13 @@ def apply_change(
         return SettingsChange(change_id, (), duplicate=True)
     log.info("settings changed by %s: %s", staff_uid, ", ".join(changed) or "nothing")
     return SettingsChange(change_id, tuple(changed))
+
+
+def current_settings(db: Client) -> dict[str, Any]:
+    """The stored ``settings/notifications`` document, as staff edit it."""
+    return settings_history.read_settings(db)
+
+
+def recent_changes(db: Client, limit: int = 20) -> list[dict[str, Any]]:
+    """The latest settings changes, newest first."""
+    return settings_history.recent_history(db, limit=limit)

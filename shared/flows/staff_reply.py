@@ -39,6 +39,7 @@ from shared.rules.staff_reply import (
     choose_reply_route,
 )
 from shared.store import consent, customers, inbox
+from shared.store.shop import read_shop_settings
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -246,3 +247,15 @@ def _data(known: _Known, body: str, staff: StaffMember) -> dict[str, object]:
         # The window delivery checks again: a walk-in has no profile to keep lastInboundAt.
         data["whatsappInboundAt"] = known.facts.last_whatsapp_inbound
     return data
+
+
+def mark_handled(db: Client, item_id: str, staff: StaffMember, now: datetime) -> bool:
+    """Staff dealt with an inbox item without replying here; False when there is none."""
+    if not item_id or "/" in item_id:
+        return False
+    return inbox.amend(db, item_id, {"status": "handled", "handledBy": staff.uid, "handledAt": now})
+
+
+def shop_settings(db: Client) -> ShopSettings:
+    """The shop's settings as a reply is decided with them (read now, not cached)."""
+    return read_shop_settings(db)
