@@ -48,6 +48,9 @@ class LatencyResult:
     load_ms: list[float]
     achieved_rate: float  # tickets written per second during the load
     memory_mb: dict[str, float] = field(default_factory=dict)  # target -> peak RSS
+    # p95 of each leg under load (ms): ticket write -> history created (the trigger), created ->
+    # delivery started (the queue and its dispatch), started -> provider (delivery and send)
+    legs_ms: dict[str, float] = field(default_factory=dict)
     cpu_ms: dict[str, float] = field(default_factory=dict)  # per notification under load
 
     @property
@@ -101,6 +104,29 @@ class Arrivals:
                 return True
             time.sleep(0.05)
         return False
+
+
+def _legs(db: Any, tag: str, written: dict[str, float], seen: dict[str, float]) -> dict[str, float]:
+    """Where the time of the loaded notifications went, from their history documents'
+    ``createdAt`` (the trigger recorded it) and ``sentAt`` (the delivery attempt began)."""
+    trigger: list[float] = []
+    queue: list[float] = []
+    send: list[float] = []
+    fields = ["to", "ticketId", "createdAt", "sentAt"]
+    for snap in db.collection("notification_history").select(fields).stream():
+        doc = snap.to_dict() or {}
+        to = str(doc.get("to") or "")
+        created, started = doc.get("createdAt"), doc.get("sentAt")
+        if not str(doc.get("ticketId") or "").startswith(f"T-{tag}-") or to not in written:
+            continue
+        if created is None or started is None or to not in seen:
+            continue
+        trigger.append(1000 * (created.timestamp() - written[to]))
+        queue.append(1000 * (started.timestamp() - created.timestamp()))
+        send.append(1000 * (seen[to] - started.timestamp()))
+    if not trigger:
+        return {}
+    return {"trigger": p95(trigger), "queue": p95(queue), "delivery": p95(send)}
 
 
 def measure(
@@ -185,6 +211,7 @@ def measure(
                 for name, pid in pids.items()
                 if name.startswith("fn-")
             }
+            legs = _legs(db, tag, written, arrivals.seen)
             sent = len(load_ms)
             say(
                 f"  load: {sent}/{expected} sent at {achieved:.1f}/s, p95 {p95(load_ms):.0f} ms"
@@ -199,5 +226,6 @@ def measure(
         load_ms=load_ms,
         achieved_rate=achieved,
         memory_mb=memory,
+        legs_ms=legs,
         cpu_ms={k: v for k, v in sorted(cpu.items(), key=lambda kv: -kv[1]) if v >= 0.05},
     )
