@@ -2,9 +2,10 @@
 
 Cloud Tasks delivers at least once and concurrently. A worker owns an attempt only after
 claiming the history document (``shared.store.claims``: the ``claim`` field, taken by a write
-that holds only if nobody wrote since its read): exactly one worker gets each attempt. The claim carries a lease; a later worker takes the next
-attempt once the previous one gave it back (a transient failure) or its lease expired (the
-worker died: the provider is then asked whether that attempt got through before sending again).
+that holds only if nobody wrote since its read): exactly one worker gets each attempt. The claim
+carries a lease; a later worker takes the next attempt once the previous one gave it back (a
+transient failure) or its lease expired (the worker died: the provider is then asked whether
+that attempt got through before sending again).
 Task-name dedup is never relied on.
 """
 
