@@ -46,6 +46,7 @@ EDITABLE = frozenset(
         "discountValidDays",
         "attributionWindowDays",
         "urgentEvents",
+        "templateOverrides",  # the shop's own wording (shared.flows.template_edit)
     }
 )
 _FIELD = re.compile(r"^([A-Za-z][A-Za-z0-9]*)")

@@ -40,6 +40,10 @@ from shared.model.shop_hours import (
 )
 from shared.model.shop_marketing import DEFAULT_SMS_OPT_OUT, SmsOptOut, parse_sms_opt_out
 
+OVERRIDE_FIELDS = frozenset({"sms", "whatsapp", "email", "subject", "push_title", "push_body"})
+OVERRIDE_LANGUAGES = frozenset({"fr", "en", "sw"})
+MAX_OVERRIDE = 2000
+
 __all__ = [
     "DEFAULT_BUSINESS_HOURS",
     "DEFAULT_CURRENCIES",
@@ -100,6 +104,11 @@ class ShopSettings:
     )
     sms_opt_out: Mapping[str, SmsOptOut] = field(default_factory=lambda: DEFAULT_SMS_OPT_OUT)
     walk_in_service_sms: bool = True  # a walk-in's number gets the SMS about their own repair
+    # The shop's own wording (issue 18): template id -> language -> field -> text, over the
+    # catalog's (fields: sms, whatsapp, email, subject, push_title, push_body).
+    template_overrides: Mapping[str, Mapping[str, Mapping[str, str]]] = field(
+        default_factory=lambda: MappingProxyType({})
+    )
     problems: tuple[str, ...] = ()
 
     @classmethod
@@ -133,6 +142,7 @@ class ShopSettings:
                 "smsOptOut", parse_sms_opt_out, defaults.sms_opt_out, adds=True
             ),
             walk_in_service_sms=p.flag("walkInServiceSms", defaults.walk_in_service_sms),
+            template_overrides=p.overrides(),
             problems=tuple(p.problems),
         )
 
@@ -159,6 +169,10 @@ class ShopSettings:
     ) -> SmsOptOut:
         """The opt-out mention of a marketing SMS to ``country`` (else the fallback's)."""
         return _lookup(self.sms_opt_out, country, fallback_country) or SmsOptOut()
+
+    def template_override(self, template_id: str, language: str) -> Mapping[str, str] | None:
+        """The shop's own wording of ``template_id`` in ``language``, if it has one."""
+        return self.template_overrides.get(template_id, {}).get(language)
 
     def currency_for(self, country: str | None) -> str:
         return self.currencies.get((country or "").upper(), self.default_currency)
@@ -224,6 +238,41 @@ class _Parser:
                 out[str(key)] = WhatsAppTemplateSetting(sid, name, lang)
             else:
                 self.problems.append(f"whatsappTemplates.{key} has neither contentSid nor metaName")
+        return MappingProxyType(out)
+
+    def overrides(self) -> Mapping[str, Mapping[str, Mapping[str, str]]]:
+        raw = self.data.get("templateOverrides")
+        if raw is None:
+            return MappingProxyType({})
+        if not isinstance(raw, Mapping):
+            self.problems.append("templateOverrides is not a map")
+            return MappingProxyType({})
+        out: dict[str, Mapping[str, Mapping[str, str]]] = {}
+        for template_id, languages in raw.items():
+            where = f"templateOverrides.{template_id}"
+            if not isinstance(languages, Mapping):
+                self.problems.append(f"{where} is not a map of languages")
+                continue
+            kept: dict[str, Mapping[str, str]] = {}
+            for language, fields in languages.items():
+                if language not in OVERRIDE_LANGUAGES or not isinstance(fields, Mapping):
+                    self.problems.append(f"{where}.{language} is not a language (fr, en, sw) map")
+                    continue
+                texts = {}
+                for name, text in fields.items():
+                    if name not in OVERRIDE_FIELDS:
+                        self.problems.append(f"{where}.{language}.{name} is not a template field")
+                    elif not isinstance(text, str) or not text.strip() or len(text) > MAX_OVERRIDE:
+                        self.problems.append(
+                            f"{where}.{language}.{name} is not a text of 1 to {MAX_OVERRIDE} "
+                            "characters"
+                        )
+                    else:
+                        texts[name] = text.strip()
+                if texts:
+                    kept[language] = MappingProxyType(texts)
+            if kept:
+                out[str(template_id)] = MappingProxyType(kept)
         return MappingProxyType(out)
 
     def flag(self, key: str, default: bool) -> bool:

@@ -191,7 +191,7 @@ def plan_drafts(
             purpose=event.key.purpose,
         )
         if message.is_pending and message.channel is Channel.SMS:
-            draft = replace(draft, metadata=planned_sms_estimate(draft))
+            draft = replace(draft, metadata=planned_sms_estimate(draft, shop))
         drafts.append(draft)
     return drafts
 

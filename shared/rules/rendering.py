@@ -49,10 +49,14 @@ def sms_estimate(text: str, country: str | None) -> dict[str, Any]:
     }
 
 
-def planned_sms_estimate(record: NotificationRecord) -> dict[str, Any]:
-    """``sms_estimate`` of the text this record will send (rendered as delivery will)."""
+def planned_sms_estimate(
+    record: NotificationRecord, shop: ShopSettings | None = None
+) -> dict[str, Any]:
+    """``sms_estimate`` of the text this record will send (rendered as delivery will, in the
+    shop's own words when it has them)."""
     template = record.template or record.type
-    text = record.body or render(template, Channel.SMS, record.language, record.data).text
+    override = shop.template_override(template, record.language) if shop else None
+    text = record.body or render(template, Channel.SMS, record.language, record.data, override).text
     return sms_estimate(text, record.country)
 
 
@@ -75,7 +79,8 @@ def build_message(
     if isinstance(body, str) and body:
         text, subject, html, title = body, _subject(data), None, None
     else:
-        rendered = render(template_id, channel, language, data)
+        override = shop.template_override(template_id, language)
+        rendered = render(template_id, channel, language, data, override)
         text, subject, html, title = rendered.text, rendered.subject, rendered.html, rendered.title
 
     if channel is Channel.PUSH:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import flask
 
-from functions.boundary.console import actions, pages, preferences, security
+from functions.boundary.console import actions, pages, preferences, security, template_pages
 from functions.boundary.console.words import words
 from functions.boundary.runtime import Deps
 from shared.adapters.identity import Identity, SignInRefusedError, default_app
@@ -69,6 +69,7 @@ def create_app(console: Console | None = None) -> flask.Flask:
     pages.register(app, staff_only)
     preferences.register(app)  # public: the customer's own page, by signed link
     actions.register(app, staff_only, current_staff, _language)
+    template_pages.register(app, staff_only, current_staff, _language)
 
     @app.context_processor
     def _common() -> dict[str, Any]:

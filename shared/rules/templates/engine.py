@@ -20,7 +20,16 @@ from shared.platform.errors import InvalidInputError
 from shared.rules.language import DEFAULT_LANGUAGE, SUPPORTED_LANGUAGES
 from shared.rules.sms import analyze, to_gsm7
 from shared.rules.templates.loader import reply_for, texts_for
-from shared.rules.templates.model import Droppable, Part, SmsPart, Texts, choose, fill, fillable
+from shared.rules.templates.model import (
+    Droppable,
+    Part,
+    SmsPart,
+    Texts,
+    choose,
+    fill,
+    fillable,
+    identifiers,
+)
 from shared.rules.templates.values import URL_KEYS, build_values, reply_values
 
 # Longest value an SMS may carry per variable (URLs are never cut: a cut link is useless).
@@ -140,18 +149,63 @@ def _email_html(texts: Texts, values: dict[str, str], language: str, subject: st
     )
 
 
+def _own_text(text: str, values: dict[str, str]) -> str:
+    """A shop's own wording filled in: a line that needs a value we do not have is left out (as
+    a catalog part would be), so missing data never shows as ``$name``."""
+    lines = [line for line in text.splitlines() if all(values.get(n) for n in identifiers(line))]
+    return "\n".join(fill(line, values) for line in lines).strip()
+
+
+def _overridden(
+    kind: Channel, override: Mapping[str, str], values: dict[str, str], lang: str
+) -> RenderedMessage | None:
+    """The message in the shop's own words for ``kind``, or None to use the catalog's."""
+    if kind is Channel.EMAIL and "email" in override:
+        text = _own_text(override["email"], values)
+        subject = _own_text(override.get("subject", ""), values) or None
+        paragraphs = "\n".join(
+            f"<p>{html.escape(block, quote=False)}</p>".replace("\n", "<br>\n")
+            for block in text.split("\n\n")
+            if block.strip()
+        )
+        page = (
+            f'<!DOCTYPE html>\n<html lang="{lang}">\n<head>\n<meta charset="utf-8">\n'
+            f"<title>{html.escape(subject or '', quote=False)}</title>\n</head>\n"
+            f"<body>\n{paragraphs}\n</body>\n</html>\n"
+        )
+        return RenderedMessage(subject=subject, text=text, html=page, title=None)
+    field = {Channel.SMS: "sms", Channel.WHATSAPP: "whatsapp", Channel.PUSH: "push_body"}.get(kind)
+    if field is None or field not in override:
+        return None
+    text = _own_text(override[field], values)
+    title = _own_text(override.get("push_title", ""), values) or None
+    return RenderedMessage(
+        subject=None, text=text, html=None, title=title if kind is Channel.PUSH else None
+    )
+
+
 def render(
-    template_id: str, channel: Channel | str, language: str, data: Mapping[str, Any]
+    template_id: str,
+    channel: Channel | str,
+    language: str,
+    data: Mapping[str, Any],
+    override: Mapping[str, str] | None = None,
 ) -> RenderedMessage:
     """Render ``template_id`` for ``channel`` in ``language`` (``fr``, ``en``, ``sw``; another
     language falls back to English). Missing data never shows: the sentence needing it is left
-    out or worded without it. Raises ``UnknownTemplateError`` for an id without wording."""
+    out or worded without it. ``override``: the shop's own wording of this template in this
+    language (``templateOverrides``), used for the fields it has. Raises
+    ``UnknownTemplateError`` for an id without wording."""
     texts = texts_for(template_id, language)
     if texts is None:
         raise UnknownTemplateError(f"no template {template_id!r}")
     lang = language if language in SUPPORTED_LANGUAGES else DEFAULT_LANGUAGE
     values = build_values(template_id, lang, data)
     kind = Channel(channel)
+    if override:
+        own = _overridden(kind, override, values, lang)
+        if own is not None and own.text:
+            return own
     if kind is Channel.SMS:
         return RenderedMessage(subject=None, text=_sms(texts, values), html=None, title=None)
     if kind is Channel.WHATSAPP:
