@@ -110,7 +110,8 @@ def _touch_conversation(
         customer.conversation_id,
         {
             "customerId": customer.customer_id,
-            "phone": customer.phone.e164 if customer.phone else None,
+            # merged: a message without a number never erases the one known
+            **({"phone": customer.phone.e164} if customer.phone else {}),
             **({"whatsappUserId": customer.user_id} if customer.user_id else {}),
             "name": customer.name or message.profile_name,
             "lastChannel": message.channel.value,

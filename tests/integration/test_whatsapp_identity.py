@@ -212,7 +212,7 @@ def test_a_stranger_known_by_user_id_only_reaches_conversations_and_the_inbox(
     assert stored["text"] == "Bonjour, mon téléphone est prêt ?!"
     assert stored["processedAt"] is not None
     conversation = db.collection("conversations").document(user_id).get().to_dict()
-    assert (conversation["phone"], conversation["whatsappUserId"]) == (None, user_id)
+    assert (conversation.get("phone"), conversation["whatsappUserId"]) == (None, user_id)
     [item] = docs(db, "inbox")
     assert (item["phone"], item["whatsappUserId"], item["conversationId"]) == (
         None,
@@ -248,6 +248,8 @@ def test_a_user_id_seen_with_a_phone_is_linked_and_later_messages_find_the_custo
     assert stored["Merci !"]["customerId"] == customer_id
     assert stored["Merci !"]["fromUserId"] == user_id
     assert messages_of(db, user_id) == []
+    conversation = db.collection("conversations").document(customer_id).get().to_dict()
+    assert (conversation["phone"], conversation["whatsappUserId"]) == (phone, user_id)
 
 
 def test_a_user_id_only_stop_is_honoured_and_later_whatsapp_to_them_is_skipped(

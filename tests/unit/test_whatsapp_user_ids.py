@@ -17,6 +17,7 @@ from shared.model.documents import CustomerProfile
 from shared.model.enums import Channel, EventKey, Provider
 from shared.model.messages import OutboundMessage
 from shared.rules.cascade import ConfiguredProviders, Reason, plan_notifications
+from shared.rules.consent import ConsentFacts
 from shared.rules.whatsapp_ids import is_whatsapp_user_id, mask_user_id, user_id_country
 
 BSUID = "US.13491208655302741918"
@@ -139,3 +140,23 @@ def test_after_a_number_change_whatsapp_goes_to_the_new_number_and_sms_stays() -
 def test_a_changed_number_that_is_no_mobile_is_not_used() -> None:
     moved = profile(phoneNumber="06 12 34 56 78", whatsappPhone="01 23 45 67 89")
     assert shape(plan(moved, META))[0][3] == "+33612345678"
+
+
+def test_marketing_to_a_user_id_goes_with_proof_and_stops_after_their_stop() -> None:
+    proof = ConsentFacts(marketing=frozenset({Channel.WHATSAPP}))
+    prefs = {"whatsappEnabled": True, "marketingEnabled": True}
+    allowed = plan(
+        profile(whatsappUserId=BSUID, prefs=prefs),
+        META,
+        key=EventKey.CART_REMINDER_1,
+        consent=proof,
+    )
+    assert shape(allowed) == [("whatsapp", "pending", Reason.WHATSAPP_NO_EMAIL, BSUID)]
+    stopped = plan(
+        profile(whatsappUserId=BSUID, prefs={**prefs, "whatsappEnabled": False}),
+        META,
+        key=EventKey.CART_REMINDER_1,
+        consent=proof,
+    )
+    assert not stopped.pending
+    assert shape(stopped)[0][:3] == ("whatsapp", "skipped", Reason.WHATSAPP_DISABLED)
