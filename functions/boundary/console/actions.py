@@ -113,6 +113,7 @@ def register(
         member = current_staff()
         return staff_reply.StaffMember(uid=member.uid, email=member.email)
 
+    app.jinja_env.globals["click_id"] = lambda: secrets.token_hex(8)  # an id per rendered form
     _register_replies(app, staff_only, me, language)
     _register_retries(app, staff_only, me, language)
     _register_settings(app, staff_only, me, language)
