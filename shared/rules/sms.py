@@ -233,6 +233,8 @@ def to_gsm7(text: str) -> str:
             dropped = in_emoji = True
             continue
         in_emoji = False
+        if ch not in SMART_ENCODING and unicodedata.combining(ch) and out and out[-1] in GSM7_BASIC:
+            continue  # an accent NFC could not put on its letter (Ḛ́): GSM-7 has neither
         out.append(_gsm7_char(ch))
     result = "".join(out)
     if dropped:  # close up the spaces the emoji stood between
