@@ -17,7 +17,9 @@ import platform
 import statistics
 import sys
 import time
-from collections.abc import Sequence
+import traceback
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -272,42 +274,57 @@ def main(argv: Sequence[str] | None = None) -> int:
         if mb > 0:
             peaks.setdefault(target, {})[where] = mb
 
+    @contextmanager
+    def part(name: str) -> Iterator[None]:
+        """One part's failure (an emulator error under load) is a row, not the lost table."""
+        try:
+            yield
+        except Exception as exc:
+            traceback.print_exc()
+            detail = f"{type(exc).__name__}: {str(exc)[:120]}"
+            rows.append(Row(f"{name}: FAILED", float("nan"), "", False, detail, detail))
+
     with services() as running:
         if "coldstart" in parts:
             _say("cold start (fresh interpreters, -X importtime):")
-            starts = coldstart.measure(running, runs=args.runs, say=_say)
-            rows += coldstart_rows(starts)
-            for cold in starts:
-                peak(cold.target, "first request", cold.peak_mb)
+            with part("cold start"):
+                starts = coldstart.measure(running, runs=args.runs, say=_say)
+                rows += coldstart_rows(starts)
+                for cold in starts:
+                    peak(cold.target, "first request", cold.peak_mb)
         if "pipeline" in parts:
             _say("pipeline:")
-            rows += pipeline_rows(
-                pipeline.measure(
+            with part("pipeline"):
+                result = pipeline.measure(
                     running, notifications=args.notifications, workers=args.workers, say=_say
                 )
-            )
+                rows += pipeline_rows(result)
         if "sweep" in parts:
             _say("sweep:")
-            rows += sweep_rows(sweep.measure(running, say=_say))
+            with part("sweep"):
+                rows += sweep_rows(sweep.measure(running, say=_say))
         if "webhooks" in parts:
             _say("webhooks:")
-            hooks = webhooks.measure(running, say=_say)
-            rows += webhook_rows(hooks)
-            peak("twilio_status", "webhook load", hooks.peak_mb)
+            with part("webhooks"):
+                hooks = webhooks.measure(running, say=_say)
+                rows += webhook_rows(hooks)
+                peak("twilio_status", "webhook load", hooks.peak_mb)
     if "latency" in parts:  # a stack of its own, once the shared emulator is stopped
         _say(f"latency under load ({args.load_rate:g}/s for {args.load_seconds:g} s):")
-        loaded = latency.measure(rate=args.load_rate, seconds=args.load_seconds, say=_say)
-        rows += latency_rows(loaded)
-        for target, mb in loaded.memory_mb.items():
-            peak(target, "local stack under load", mb)
+        with part("latency under load"):
+            loaded = latency.measure(rate=args.load_rate, seconds=args.load_seconds, say=_say)
+            rows += latency_rows(loaded)
+            for target, mb in loaded.memory_mb.items():
+                peak(target, "local stack under load", mb)
     if "campaign" in parts:  # issue 19: bench/campaign.py
         from bench import campaign  # noqa: PLC0415
 
         _say(f"campaign ({args.campaign_size} recipients):")
-        with services() as running:
-            planned = campaign.measure_planning(running, size=args.campaign_size, say=_say)
-        planned = campaign.measure_latency(planned, say=_say)
-        rows += [Row(**row) for row in campaign.rows(planned)]
+        with part("campaign"):
+            with services() as running:
+                planned = campaign.measure_planning(running, size=args.campaign_size, say=_say)
+            planned = campaign.measure_latency(planned, say=_say)
+            rows += [Row(**row) for row in campaign.rows(planned)]
     rows += memory_rows(peaks)
     print(render(rows, time.perf_counter() - start), flush=True)
     return 0
