@@ -6,6 +6,7 @@
 #   Java are installed
 #   tests/rules/node_modules  the security-rules tests' packages (`npm ci`)
 #   devstack/auth/node_modules  firebase-tools (pinned), whose Auth emulator the stack runs
+#   Debian's chromium (apt-get, as root, only when missing): the console's browser tests
 # Idempotent and non-interactive: each part is redone only when its requirement file (or the
 # interpreter) changed since the last successful install, so a second run takes a second.
 set -euo pipefail
@@ -97,5 +98,20 @@ else
   say "npm ci --prefix devstack/auth (firebase-tools for the Auth emulator; a minute or two)"
   npm ci --prefix devstack/auth --no-audit --no-fund --ignore-scripts --loglevel=error </dev/null
   echo "$want" > devstack/auth/node_modules/.installed.sha256
+fi
+# The console's browser tests drive Debian's chromium with Playwright (never `playwright
+# install`). Installed once when missing; a second run only checks that it is there.
+if [ -x /usr/bin/chromium ]; then
+  say "chromium is installed ($(/usr/bin/chromium --version 2>/dev/null || echo '?'))"
+elif [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+  say "apt-get install chromium (the console's browser tests)"
+  export DEBIAN_FRONTEND=noninteractive
+  if ! apt-get install -y -q --no-install-recommends chromium </dev/null >/dev/null; then
+    apt-get update -q </dev/null >/dev/null
+    apt-get install -y -q --no-install-recommends chromium </dev/null >/dev/null
+  fi
+else
+  say "Debian's chromium is needed for the browser tests: apt-get install chromium (as root)" >&2
+  exit 1
 fi
 say "ready"

@@ -42,6 +42,7 @@ class Search:
     kind: str  # "phone", "email", "ticketId", "orderId", "cartId", "name", "none"
     value: str  # the normalized phone, the id, the name...
     page: store.Page
+    customers: Sequence[tuple[str, str]] = ()  # a name search: (id, name) of the matches
 
 
 def search(db: Client, text: str, *, default_country: str, cursor: str | None = None) -> Search:
@@ -65,8 +66,13 @@ def search(db: Client, text: str, *, default_country: str, cursor: str | None = 
         if page.rows:
             return Search(text, field, text, page)
     names = store.profiles_named(db, text) or store.profiles_named(db, text.title())
-    ids = [customer_id for customer_id, _ in names]
-    return Search(text, "name", text, store.history_where(db, "customerId", ids, cursor))
+    matches = [(customer_id, str(doc.get("displayName") or "")) for customer_id, doc in names]
+    # The messages of the best match (an exact name first), one equality query; the others
+    # are listed to pick from.
+    exact = [m for m in matches if m[1].casefold() == text.casefold()]
+    chosen = (exact or matches)[:1]
+    page = store.history_where(db, "customerId", [c for c, _ in chosen], cursor)
+    return Search(text, "name", chosen[0][1] if chosen else text, page, matches)
 
 
 @dataclass(frozen=True)

@@ -124,8 +124,8 @@ def overview(
     start = period_start(period, now, timezone)
     end = now + timedelta(seconds=1)
     bounds = _month_starts(now, timezone, MONTHS)
-    paid = (Channel.SMS.value, Channel.WHATSAPP.value)
-    with ThreadPoolExecutor(max_workers=8) as pool:
+    paid = (Channel.SMS.value,)  # segments and a per-message cost: SMS only
+    with ThreadPoolExecutor(max_workers=4) as pool:
         counts = {
             (c, g): pool.submit(
                 store.history_totals, db, start=start, end=end, channel=c, statuses=statuses
