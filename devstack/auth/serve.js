@@ -15,7 +15,9 @@ async function main() {
       JSON.stringify({ ready: true, host, port: address.port, project }) + "\n",
     );
   });
-  const stop = () => server.close(() => process.exit(0));
+  // Exit at once: close() would wait for idle keep-alive connections (firebase-admin's, the
+  // browser's), and the stack (or the parent-death signal) expects a quick end.
+  const stop = () => process.exit(0);
   process.on("SIGTERM", stop);
   process.on("SIGINT", stop);
 }

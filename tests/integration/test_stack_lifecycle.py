@@ -98,7 +98,9 @@ def test_stack_up_cleans_up_on_ctrl_c_sigterm_and_even_sigkill(
         stderr=subprocess.STDOUT,
     )
     try:
-        wait_for(env_file.exists, timeout=60, message="stack up")
+        wait_for(
+            env_file.exists, timeout=150, message="stack up"
+        )  # Node (Auth) is slow on a busy machine
         children = _descendants(up.pid)
         assert len(children) >= 2  # the emulators (plus their own children)
         env = dict(
