@@ -307,3 +307,11 @@ def attributed_orders(db: Client, campaign_id: str) -> list[dict[str, Any]]:
         s.to_dict() or {}
         for s in campaign_ref(db, campaign_id).collection(CAMPAIGN_ORDERS).stream()
     ]
+
+
+def recent(db: Client, limit: int = 50) -> list[tuple[str, dict[str, Any]]]:
+    """The latest campaigns, newest first (single-field order on ``createdAt``)."""
+    from google.cloud.firestore import Query  # noqa: PLC0415
+
+    query = db.collection(CAMPAIGNS).order_by("createdAt", direction=Query.DESCENDING)
+    return [(s.id, s.to_dict() or {}) for s in query.limit(limit).get()]

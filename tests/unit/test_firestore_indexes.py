@@ -164,6 +164,10 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
         _shape("notification_history", ("customerId", "type"), ("sentAt",), note="since"),
     ),
     # The consent export (issue 15): the whole ledger, page by page, in document-id order.
+    # The console's campaign list (issue 19): the latest campaigns, single-field order.
+    "shared/store/campaigns.py::recent": (
+        _shape("campaigns", orders=(("createdAt", DESC),), note="latest campaigns"),
+    ),
     # The console's settings history (issue 18): the latest changes, single-field order.
     "shared/store/settings_history.py::recent_history": (
         _shape("settings_history", orders=(("at", DESC),), note="latest settings changes"),

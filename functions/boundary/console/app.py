@@ -18,7 +18,14 @@ from urllib.parse import urlsplit
 
 import flask
 
-from functions.boundary.console import actions, pages, preferences, security, template_pages
+from functions.boundary.console import (
+    actions,
+    campaign_pages,
+    pages,
+    preferences,
+    security,
+    template_pages,
+)
 from functions.boundary.console.words import words
 from functions.boundary.runtime import Deps
 from shared.adapters.identity import Identity, SignInRefusedError, default_app
@@ -70,6 +77,7 @@ def create_app(console: Console | None = None) -> flask.Flask:
     preferences.register(app)  # public: the customer's own page, by signed link
     actions.register(app, staff_only, current_staff, _language)
     template_pages.register(app, staff_only, current_staff, _language)
+    campaign_pages.register(app, staff_only)
 
     @app.context_processor
     def _common() -> dict[str, Any]:

@@ -193,3 +193,12 @@ def count_audience(
         cursor = page.next_cursor
         if cursor is None:
             return out
+
+
+def recent_campaigns(db: Client, limit: int = 50) -> list[tuple[str, dict[str, Any]]]:
+    """The latest campaigns with their status and results, newest first (the console's list)."""
+    return campaigns.recent(db, limit)
+
+
+def campaign_document(db: Client, campaign_id: str) -> dict[str, Any] | None:
+    return campaigns.get(db, campaign_id)
