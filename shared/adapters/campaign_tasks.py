@@ -15,15 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.adapters.tasks import TaskQueueError, TaskQueueNotConfiguredError, make_client
-from shared.platform.log import get_logger
+from shared.adapters.tasks import TaskQueueNotConfiguredError, create_http_task, make_client
 from shared.platform.queues import CAMPAIGN_STEPS_QUEUE
 from shared.platform.settings import TasksSettings, get_settings
 
 if TYPE_CHECKING:
     from google.cloud.tasks_v2 import CloudTasksClient
-
-log = get_logger(__name__)
 
 
 class StepQueue(Protocol):
@@ -55,8 +52,6 @@ class CloudTasksStepQueue:
     def enqueue_step(
         self, task_id: str, body: Mapping[str, Any], *, schedule_time: datetime | None = None
     ) -> str:
-        from google.api_core import exceptions as gexc  # noqa: PLC0415
-        from google.cloud import tasks_v2  # noqa: PLC0415
 
         url = self.settings.campaign_step_url
         if not self.settings.project or not url:
@@ -66,25 +61,10 @@ class CloudTasksStepQueue:
             f"/queues/{self.queue}"
         )
         name = f"{parent}/tasks/{task_id}"
-        request = tasks_v2.HttpRequest(
-            http_method=tasks_v2.HttpMethod.POST,
-            url=url,
-            headers={"Content-Type": "application/json"},
-            body=json.dumps(dict(body)).encode(),
-        )
-        if self.settings.service_account and not self.settings.emulator_host:
-            request.oidc_token = tasks_v2.OidcToken(
-                service_account_email=self.settings.service_account, audience=url
-            )
-        task = tasks_v2.Task(name=name, http_request=request)
-        if schedule_time is not None:
-            task.schedule_time = schedule_time
-        try:
-            self._client().create_task(parent=parent, task=task, timeout=10.0)
-        except gexc.AlreadyExists:
-            log.info("campaign step %s already exists", task_id)
-        except (gexc.GoogleAPICallError, gexc.RetryError) as exc:
-            raise TaskQueueError(f"could not enqueue {name}: {exc}") from exc
+        create_http_task(
+            self._client(), self.settings, parent=parent, name=name, url=url,
+            body=json.dumps(dict(body)).encode(), schedule_time=schedule_time,
+        )  # fmt: skip
         return name
 
 

@@ -68,32 +68,53 @@ class CloudTasksQueue:
     def enqueue(
         self, notification_id: str, *, generation: int = 0, schedule_time: datetime | None = None
     ) -> str:
-        from google.api_core import exceptions as gexc  # noqa: PLC0415
-        from google.cloud import tasks_v2  # noqa: PLC0415
-
         parent = self.queue_path()
         name = f"{parent}/tasks/{task_name(notification_id, generation)}"
-        http_request = tasks_v2.HttpRequest(
-            http_method=tasks_v2.HttpMethod.POST,
-            url=self.settings.deliver_url,
-            headers={"Content-Type": "application/json"},
-            body=json.dumps({"notificationId": notification_id}).encode(),
-        )
-        if self.settings.service_account and not self.settings.emulator_host:
-            http_request.oidc_token = tasks_v2.OidcToken(
-                service_account_email=self.settings.service_account,
-                audience=self.settings.deliver_url,
-            )
-        task = tasks_v2.Task(name=name, http_request=http_request)
-        if schedule_time is not None:
-            task.schedule_time = schedule_time
-        try:
-            self._client().create_task(parent=parent, task=task, timeout=10.0)
-        except gexc.AlreadyExists:
-            log.info("task %s already exists", name)
-        except (gexc.GoogleAPICallError, gexc.RetryError) as exc:
-            raise TaskQueueError(f"could not enqueue {name}: {exc}") from exc
+        body = json.dumps({"notificationId": notification_id}).encode()
+        assert self.settings.deliver_url is not None  # queue_path checked it
+        create_http_task(
+            self._client(), self.settings, parent=parent, name=name,
+            url=self.settings.deliver_url, body=body, schedule_time=schedule_time,
+        )  # fmt: skip
         return name
+
+
+def create_http_task(
+    client: CloudTasksClient,
+    settings: TasksSettings,
+    *,
+    parent: str,
+    name: str,
+    url: str,
+    body: bytes,
+    schedule_time: datetime | None,
+) -> bool:
+    """Create the named POST task to ``url`` (with the deployment's OIDC token, not on the
+    emulator); False when a task of that name exists already. ``TaskQueueError`` otherwise."""
+    from google.api_core import exceptions as gexc  # noqa: PLC0415
+    from google.cloud import tasks_v2  # noqa: PLC0415
+
+    request = tasks_v2.HttpRequest(
+        http_method=tasks_v2.HttpMethod.POST,
+        url=url,
+        headers={"Content-Type": "application/json"},
+        body=body,
+    )
+    if settings.service_account and not settings.emulator_host:
+        request.oidc_token = tasks_v2.OidcToken(
+            service_account_email=settings.service_account, audience=url
+        )
+    task = tasks_v2.Task(name=name, http_request=request)
+    if schedule_time is not None:
+        task.schedule_time = schedule_time
+    try:
+        client.create_task(parent=parent, task=task, timeout=10.0)
+    except gexc.AlreadyExists:
+        log.info("task %s already exists", name)
+        return False
+    except (gexc.GoogleAPICallError, gexc.RetryError) as exc:
+        raise TaskQueueError(f"could not enqueue {name}: {exc}") from exc
+    return True
 
 
 def make_client(settings: TasksSettings) -> CloudTasksClient:
