@@ -10,8 +10,6 @@ planning (``handle_ticket_change``) and delivery (``deliver``) run in process to
 
 from __future__ import annotations
 
-import threading
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -24,6 +22,7 @@ from shared.flows.notify import handle_ticket_change
 from shared.model.change import DocumentChange
 from shared.platform.settings import Settings, get_settings
 from shared.store.shop import clear_cache
+from tests.integration.cart_kit import RecordingQueue
 from tests.integration.test_webhooks_meta import MESSAGES, as_sender
 from tests.integration.webhook_kit import (
     Webhooks,
@@ -43,26 +42,16 @@ DELETED: dict[str, Any] = load_json("meta/deleted_message.json")
 SYSTEM: dict[str, Any] = load_json("meta/system.json")
 
 
-@dataclass
-class Queue:
-    """The Cloud Tasks boundary, recorded; ``take()`` hands out new tasks once."""
-
-    calls: list[str] = field(default_factory=list)
-    taken: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
+class Queue(RecordingQueue):
+    """The Cloud Tasks boundary, recorded; only tasks due within a minute are handed out (a
+    scheduled pickup reminder is not delivered by the test)."""
 
     def enqueue(
         self, notification_id: str, *, generation: int = 0, schedule_time: datetime | None = None
     ) -> str:
-        with self.lock:
-            if schedule_time is None or schedule_time <= datetime.now(UTC) + timedelta(minutes=1):
-                self.calls.append(notification_id)
+        if schedule_time is None or schedule_time <= datetime.now(UTC) + timedelta(minutes=1):
+            return super().enqueue(notification_id, generation=generation)
         return f"{notification_id}-{generation}"
-
-    def take(self) -> list[str]:
-        with self.lock:
-            new, self.taken = self.calls[self.taken :], len(self.calls)
-        return new
 
 
 @pytest.fixture
