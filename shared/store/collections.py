@@ -29,6 +29,7 @@ WHATSAPP_TEMPLATE_STATUS = "whatsapp_template_status"  # {name}_{language}: what
 SETTINGS = "settings"
 SHOP_SETTINGS = "notifications"  # settings/notifications
 SETTINGS_HISTORY = "settings_history"  # {changeId}: who changed settings/notifications, how
+CONSOLE_ROLLUPS = "console_rollups"  # {d_<zone>_<day> | m_<zone>_<month>}: the overview's counts
 STAFF_SETTINGS = "staff"  # settings/staff: who may open the console besides the claim
 
 # A notification's reference field -> the collection of the document it is about.

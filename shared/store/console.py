@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 from shared.store.client import read
 from shared.store.collections import (
     CONSENT_EVENTS,
+    CONSOLE_ROLLUPS,
     CONVERSATIONS,
     HISTORY,
     INBOX,
@@ -125,21 +126,15 @@ class Totals:
 
 
 def history_totals(
-    db: Client,
-    *,
-    start: datetime,
-    end: datetime,
-    channel: str,
-    statuses: Sequence[str] | None = None,
-    sums: Sequence[str] = (),
+    db: Client, *, start: datetime, end: datetime, channel: str, sums: Sequence[str] = ()
 ) -> Totals:
-    """``count`` (and ``sum`` of ``sums``) of one channel's messages created in ``[start, end)``,
-    optionally in ``statuses``: one aggregation query (index ``channel, status, createdAt``)."""
-    query: Any = db.collection(HISTORY).where(filter=_filter("channel", "==", channel))
-    if statuses is not None:
-        query = query.where(filter=_filter("status", "in", list(statuses)))
-    query = query.where(filter=_filter("createdAt", ">=", start)).where(
-        filter=_filter("createdAt", "<", end)
+    """``count`` (and ``sum`` of ``sums``) of one channel's messages created in ``[start, end)``:
+    one aggregation query (index ``channel, createdAt``)."""
+    query: Any = (
+        db.collection(HISTORY)
+        .where(filter=_filter("channel", "==", channel))
+        .where(filter=_filter("createdAt", ">=", start))
+        .where(filter=_filter("createdAt", "<", end))
     )
     aggregation = query.count(alias="count")
     for i, field in enumerate(sums):
@@ -149,6 +144,40 @@ def history_totals(
         count=int(results.get("count") or 0),
         sums={field: float(results.get(f"s{i}") or 0) for i, field in enumerate(sums)},
     )
+
+
+def history_created(
+    db: Client, start: datetime, end: datetime | None = None
+) -> list[dict[str, Any]]:
+    """The ``channel``, ``status`` and SMS ``metadata`` of every message created in
+    ``[start, end)`` (one range query on ``createdAt``, only those fields sent back): what a
+    rollup counts. Meant for a day's messages, never a month's."""
+    query: Any = db.collection(HISTORY).where(filter=_filter("createdAt", ">=", start))
+    if end is not None:
+        query = query.where(filter=_filter("createdAt", "<", end))
+    query = query.select(["channel", "status", "metadata.segments", "metadata.cost"])
+    return [s.to_dict() or {} for s in query.stream()]
+
+
+def rollups(db: Client, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The stored overview rollups among ``ids`` (one batched read)."""
+    collection = db.collection(CONSOLE_ROLLUPS)
+    found: dict[str, dict[str, Any]] = {}
+    for snapshot in db.get_all([collection.document(i) for i in ids if _usable_id(i)]):
+        if snapshot.exists:
+            found[snapshot.id] = snapshot.to_dict() or {}
+    return found
+
+
+def save_rollups(db: Client, docs: dict[str, dict[str, Any]]) -> None:
+    """Store recounted rollups (one batch; the same counts written twice are harmless)."""
+    if not docs:
+        return
+    collection = db.collection(CONSOLE_ROLLUPS)
+    batch = db.batch()
+    for rollup_id, doc in docs.items():
+        batch.set(collection.document(rollup_id), doc)
+    batch.commit()
 
 
 # -- customers, tickets, orders, conversations --------------------------------------------------

@@ -120,9 +120,14 @@ def test_each_page_reads_one_page_of_10000_history_documents(
     }
     lines = []
     results: dict[str, Any] = {}
+    # The overview's first view counts every day of the month into its rollups (a query a day,
+    # each of the day's messages read once); the views after it read those rollups.
+    ms, reads, _ = _timed(probe, pages["overview (month)"], warm=False)
+    lines.append(f"{'overview, first view':<20} {ms:7.1f} ms {reads:5d} documents read")
+    record_property("overview, first view", f"{ms:.1f} ms, {reads} reads")
+    assert reads <= HISTORY + 51 + 40, "the first view reads each message of the month once"
     for name, run in pages.items():
-        # The overview's aggregations take seconds on the emulator (docs/console.md): once.
-        ms, reads, results[name] = _timed(probe, run, warm=not name.startswith("overview"))
+        ms, reads, results[name] = _timed(probe, run, warm=True)
         lines.append(f"{name:<20} {ms:7.1f} ms {reads:5d} documents read")
         record_property(name, f"{ms:.1f} ms, {reads} reads")
         assert reads <= 51 + 20 + 20 + 100, f"{name} read {reads} documents"

@@ -120,8 +120,11 @@ CONSOLE_FAILURES = (
     _shape("notification_history", ("status",), ("createdAt",), _NEWEST, "failures since"),
 )
 CONSOLE_TOTALS = (
-    _shape("notification_history", ("channel", "status"), ("createdAt",), (), "count by status"),
     _shape("notification_history", ("channel",), ("createdAt",), (), "segments and cost by month"),
+)
+# The overview's rollups (shared/rules/rollups.py): a day's messages, single-field range.
+CONSOLE_ROLLUP_DAY = (
+    _shape("notification_history", rng=("createdAt",), note="the messages created in a day"),
 )
 CONSOLE_CONSENT = (
     _shape("consent_events", orders=(("at", DESC),), note="the whole ledger, newest first"),
@@ -180,6 +183,7 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     "shared/store/console.py::history_where": CONSOLE_HISTORY,
     "shared/store/console.py::history_needing_a_look": CONSOLE_FAILURES,
     "shared/store/console.py::history_totals": CONSOLE_TOTALS,
+    "shared/store/console.py::history_created": CONSOLE_ROLLUP_DAY,
     "shared/store/console.py::profiles_named": CONSOLE_OTHERS[:1],
     "shared/store/console.py::_of_customer": CONSOLE_OTHERS[1:3],
     "shared/store/console.py::conversation": CONSOLE_OTHERS[3:5],

@@ -32,7 +32,7 @@ CONTRACT_COLLECTIONS = {
 # Kept by the functions (Admin SDK) only: no client write, whoever asks.
 SERVER_ONLY = {
     "notification_history", "conversations", "settings", "discount_codes",
-    "phone_index", "provider_status_orphans", "carts", "settings_history",
+    "phone_index", "provider_status_orphans", "carts", "settings_history", "console_rollups",
 }  # fmt: skip
 # Append-only proofs: a client may create one (stamped with the server's time), never change or
 # delete it (consent_events: a customer's registration checkbox, a staff counter record).
