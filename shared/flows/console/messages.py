@@ -4,13 +4,14 @@ cart; one message's timeline and what the customer saw.
 A phone is normalized with the project's phone rules (``"06 12 34 56 78"`` is ``+33612345678``
 in France) and matched on ``to`` (E.164 for SMS and WhatsApp); an id is tried as a ticket, an
 order, then a cart; anything else is a name prefix on the customers' profiles. Each is one
-indexed query, newest first, 50 a page.
+indexed query, newest first, 50 a page; the id and name queries run side by side.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -61,11 +62,16 @@ def search(db: Client, text: str, *, default_country: str, cursor: str | None = 
         if phone is not None:
             page = store.history_where(db, "to", [phone.e164], cursor)
             return Search(text, "phone", phone.e164, page)
-    for field in REF_FIELDS:
-        page = store.history_where(db, field, [text], cursor)
-        if page.rows:
-            return Search(text, field, text, page)
-    names = store.profiles_named(db, text) or store.profiles_named(db, text.title())
+    # An id (ticket, order, cart, in that order) or else a name: the queries run side by side
+    # (each scans on the emulator), the first that finds something wins.
+    with ThreadPoolExecutor(max_workers=5) as pool:
+        by_ref = [(f, pool.submit(store.history_where, db, f, [text], cursor)) for f in REF_FIELDS]
+        as_typed = pool.submit(store.profiles_named, db, text)
+        titled = pool.submit(store.profiles_named, db, text.title())
+        for field, found in by_ref:
+            if found.result().rows:
+                return Search(text, field, text, found.result())
+        names = as_typed.result() or titled.result()
     matches = [(customer_id, str(doc.get("displayName") or "")) for customer_id, doc in names]
     # The messages of the best match (an exact name first), one equality query; the others
     # are listed to pick from.
