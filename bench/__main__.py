@@ -27,7 +27,7 @@ from bench import coldstart, latency, pipeline, sweep, webhooks
 from bench.infra import services
 from shared.platform.queues import NOTIFICATIONS_QUEUE
 
-PARTS = ("coldstart", "pipeline", "sweep", "webhooks", "latency", "campaign")
+PARTS = ("coldstart", "pipeline", "sweep", "webhooks", "latency", "campaign", "console")
 MEMORY_LIMIT_MB = 200.0
 SETTINGS_TTL = 5  # shared.platform.settings' default SHOP_SETTINGS_CACHE_SECONDS
 
@@ -325,6 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
                 planned = campaign.measure_planning(running, size=args.campaign_size, say=_say)
             planned = campaign.measure_latency(planned, say=_say)
             rows += [Row(**row) for row in campaign.rows(planned)]
+    if "console" in parts:  # issue 17: bench/console.py, a stack of its own
+        from bench import console  # noqa: PLC0415
+
+        _say("console pages (10,000 history documents):")
+        with part("console"):
+            rows += [Row(**row) for row in console.rows(console.measure(say=_say))]
     rows += memory_rows(peaks)
     print(render(rows, time.perf_counter() - start), flush=True)
     return 0
