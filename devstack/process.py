@@ -29,14 +29,17 @@ ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_HOST = "127.0.0.1"
 
 # Sets PR_SET_PDEATHSIG, then execs the real command: a child whose orchestrator is killed
-# outright (SIGKILL, OOM) receives SIGTERM instead of living on as an orphan (Linux only).
+# outright (SIGKILL, OOM) is killed too instead of living on as an orphan (Linux only). SIGKILL,
+# not SIGTERM: nobody is left to wait for a graceful end, and a JVM's shutdown hooks or a gRPC
+# server's drain could take longer than the machine's patience on a loaded CI runner. (A
+# gunicorn master's workers notice their parent is gone and exit within a second.)
 # With a listening socket's fd (argv[2] >= 0) it hands the socket over the way systemd does
 # (fd 3, LISTEN_FDS, LISTEN_PID), which gunicorn (functions-framework's server) adopts: the
 # port is bound by the orchestrator and never free for another process to take in between.
 _LAUNCHER = """
 import ctypes, os, signal, sys
 try:
-    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGTERM))
+    ctypes.CDLL(None, use_errno=True).prctl(1, int(signal.SIGKILL))
 except Exception:
     pass
 if os.getppid() != int(sys.argv[1]):
