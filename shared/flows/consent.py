@@ -201,11 +201,14 @@ def facts_for_plan(
     *,
     default_country: str,
     on_query: Callable[[int], None] | None = None,
+    why_not: bool = False,
 ) -> ConsentFacts:
     """The ledger facts the cascade needs for ``keys`` about ``source``: a walk-in's opt-outs
     (the events of the number they gave) for service messages; the customer's own events for
     marketing ones when ``marketingEnabled`` is on (without it nothing is sent, nothing read).
-    ``on_query`` is told how many events each query returned (the cart sweep counts reads)."""
+    ``why_not``: a registered customer's own events too, to tell a STOP from a switch never
+    turned on (read only once a plan found nothing to send). ``on_query`` is told how many
+    events each query returned (the cart sweep counts reads)."""
     wanted = set(keys)
     events: list[ConsentEvent] = []
     service = any(key.purpose is Purpose.SERVICE for key in wanted)
@@ -216,10 +219,9 @@ def facts_for_plan(
     marketing = any(key.is_marketing for key in wanted)
     profile = customer.profile
     if (
-        marketing
-        and customer.customer_id
+        customer.customer_id
         and profile is not None
-        and profile.notification_preferences.marketing_enabled
+        and (why_not or (marketing and profile.notification_preferences.marketing_enabled))
     ):
         events += _counted(consent.of_customer(db, customer.customer_id), on_query)
     return ConsentFacts.from_events(events)

@@ -10,11 +10,13 @@ from shared.adapters.tasks import TaskQueue
 from shared.flows.consent import facts_for_plan
 from shared.flows.outbox import submit
 from shared.model.change import DocumentChange
+from shared.model.plan import Reason
 from shared.model.shop import ShopSettings
 from shared.platform.clock import utcnow
 from shared.platform.log import get_logger
 from shared.platform.settings import get_settings
 from shared.rules.changes import CustomerEvent, order_events, ticket_events
+from shared.rules.consent import ConsentFacts
 from shared.rules.planner import Source, plan_drafts
 from shared.store.client import get_db
 from shared.store.customers import load_customer
@@ -51,16 +53,30 @@ def notify(
     )
     summary: list[dict[str, Any]] = []
     for event in events:
-        drafts = plan_drafts(
-            event,
-            source=source,
-            customer=customer,
-            event_id=change.event_id,
-            settings=settings,
-            shop=shop,
-            now=now,
-            consent=consent,
-        )
+
+        def drafts_with(facts: ConsentFacts, event: CustomerEvent = event) -> list[Any]:
+            return plan_drafts(
+                event,
+                source=source,
+                customer=customer,
+                event_id=change.event_id,
+                settings=settings,
+                shop=shop,
+                now=now,
+                consent=facts,
+            )
+
+        drafts = drafts_with(consent)
+        if customer.profile is not None and any(
+            d.status_reason == Reason.SMS_NOT_OPTED_IN for d in drafts
+        ):
+            # Nothing could go and SMS is off: a STOP in the ledger says why (a rare path, so
+            # the registered customer's events are read only here).
+            consent = facts_for_plan(
+                db, customer, change.after, keys, default_country=settings.default_country,
+                why_not=True,
+            )  # fmt: skip
+            drafts = drafts_with(consent)
         results = submit(drafts, db=db, queue=queue, now=now)
         summary.append(
             {"type": event.key.value, "notifications": [r.notification_id for r in results]}

@@ -297,6 +297,10 @@ def plan_notifications(
         sms_block = _walk_in_sms_block(Channel.SMS in refused, walk_in_service_sms)
         if sms_block is None and key is not EventKey.TICKET_RECEIVED:  # received: the welcome
             prefs = replace(prefs, sms_enabled=True)
+    elif Channel.SMS in facts.opted_out and not prefs.sms_enabled:
+        # A registered customer's switch decides; when it is off because they sent STOP, the
+        # skipped message says so rather than "not opted in".
+        sms_block = Reason.OPTED_OUT
     user_id = profile.whatsapp_user_id if profile else None
     moved_to = choose_mobile(
         [profile.whatsapp_phone if profile else None],
@@ -337,7 +341,7 @@ class _Context:
     phone: PhoneChoice
     tokens: list[str]
     walk_in: bool  # a walk-in's service message: the number given is enough for SMS
-    sms_block: str | None  # why a walk-in gets no SMS (opted out, the shop turned it off)
+    sms_block: str | None  # why the number gets no SMS (STOP; walk-ins: the shop turned it off)
     registration_url: str | None
     whatsapp_user_id: str | None = None  # rule 10: reachable on WhatsApp (Meta) without a phone
     whatsapp_phone: PhoneNumber | None = None  # rule 11: the number WhatsApp moved to

@@ -18,6 +18,7 @@ def test_customer_who_texts_stop_gets_a_confirmation_and_no_more_sms(clean_stack
     assert "START" in result.confirmation
     assert result.sms_after_stop == []
     assert result.completed_status in {"skipped", "cancelled"}
+    assert result.completed_reason == "opted_out"  # her STOP, in plain words on the console
 
 
 def test_status_callbacks_from_the_fake_twilio_reach_the_reply_over_http(

@@ -684,3 +684,16 @@ def test_a_registered_customer_back_on_sms_is_not_held_by_an_old_client_record_s
     stale = ConsentFacts(opted_out=frozenset({Channel.SMS}))
     plan = plan_for(customer, client=client, consent=stale)
     assert shape(plan) == [("sms", "pending", "sms_no_email")]
+
+
+def test_a_registered_customer_who_sent_stop_is_skipped_as_opted_out_not_as_never_opted_in() -> None:
+    """Their switch decides; the ledger's STOP only names why nothing went."""
+    stopped = ConsentFacts(opted_out=frozenset({Channel.SMS}))
+    customer = profile(phone="0612345678", smsEnabled=False)
+    assert shape(plan_for(customer, consent=stopped)) == [("sms", "skipped", "opted_out")]
+    assert shape(plan_for(customer)) == [("sms", "skipped", "sms_not_opted_in")]
+    # A STOP on SMS never blocks another channel the customer has on.
+    on_whatsapp = profile(phone="0612345678", whatsappEnabled=True)
+    assert shape(plan_for(on_whatsapp, consent=stopped)) == [
+        ("whatsapp", "pending", "whatsapp_no_email")
+    ]
