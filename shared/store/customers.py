@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from shared.model.documents import (
@@ -13,7 +13,7 @@ from shared.model.documents import (
     parse_client,
     parse_profile,
 )
-from shared.store.client import read
+from shared.store.client import compare_and_set, read
 from shared.store.collections import CLIENTS, PROFILES
 
 if TYPE_CHECKING:
@@ -76,3 +76,15 @@ def remove_push_tokens(db: Client, customer_id: str, tokens: tuple[str, ...]) ->
     from google.cloud import firestore  # noqa: PLC0415
 
     profile_ref(db, customer_id).update({"fcmTokens": firestore.ArrayRemove(list(tokens))})
+
+
+def keep_activity(
+    db: Client,
+    customer_id: str,
+    decide: Callable[[Mapping[str, Any] | None], Mapping[str, Any] | None],
+) -> bool:
+    """Update a profile with what ``decide`` says from its current fields (never creates one;
+    a concurrent write makes it read and decide again). True when something was written."""
+    if not _usable(customer_id):
+        return False
+    return bool(compare_and_set(profile_ref(db, customer_id), decide).fields)
