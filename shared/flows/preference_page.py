@@ -35,11 +35,6 @@ if TYPE_CHECKING:
     from google.cloud.firestore import Client
 
 PAGE_CHANNELS = (Channel.EMAIL, Channel.SMS, Channel.WHATSAPP)
-_SWITCH = {
-    Channel.EMAIL: "email_enabled",
-    Channel.SMS: "sms_enabled",
-    Channel.WHATSAPP: "whatsapp_enabled",
-}
 
 
 @dataclass(frozen=True)
@@ -109,7 +104,7 @@ def load_view(db: Client, subject: LinkSubject, *, default_country: str) -> Pref
     for channel in PAGE_CHANNELS:
         address = addresses[channel]
         if prefs is not None:
-            on = bool(getattr(prefs, _SWITCH[channel])) and channel not in facts.opted_out
+            on = prefs.allows(channel) and channel not in facts.opted_out
             offers = on and prefs.marketing_enabled and channel in facts.marketing
         else:  # no account: the ledger of the number or address is all there is
             on = channel not in facts.opted_out

@@ -8,8 +8,8 @@ cost nothing at import (no validation library loaded for them).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -39,6 +39,17 @@ def as_text(value: Any) -> str | None:
     return value if isinstance(value, str) else None
 
 
+# Each channel's switch on ``NotificationPreferences`` (the attribute's name).
+CHANNEL_SWITCHES: Mapping[Channel, str] = MappingProxyType(
+    {
+        Channel.EMAIL: "email_enabled",
+        Channel.SMS: "sms_enabled",
+        Channel.WHATSAPP: "whatsapp_enabled",
+        Channel.PUSH: "push_enabled",
+    }
+)
+
+
 @dataclass(frozen=True)
 class NotificationPreferences:
     """Per-customer channel switches, with the contract's defaults (SMS and marketing opt-in)."""
@@ -48,6 +59,15 @@ class NotificationPreferences:
     whatsapp_enabled: bool = False
     push_enabled: bool = True
     marketing_enabled: bool = False
+
+    def allows(self, channel: Channel) -> bool:
+        """Whether the customer's switch for ``channel`` is on."""
+        return bool(getattr(self, CHANNEL_SWITCHES[channel]))
+
+    def without(self, channels: Iterable[Channel]) -> NotificationPreferences:
+        """These preferences with the switches of ``channels`` off."""
+        fields = {CHANNEL_SWITCHES[c]: False for c in channels}
+        return replace(self, **fields) if fields else self
 
     @classmethod
     def from_document(cls, data: Any) -> NotificationPreferences:

@@ -245,16 +245,7 @@ def _switched_off(
     prefs: NotificationPreferences, channels: frozenset[Channel] | set[Channel]
 ) -> NotificationPreferences:
     """``prefs`` with the switches of ``channels`` off."""
-    fields = {name: False for channel, name in _SWITCHES.items() if channel in channels}
-    return replace(prefs, **fields) if fields else prefs
-
-
-_SWITCHES = {
-    Channel.EMAIL: "email_enabled",
-    Channel.SMS: "sms_enabled",
-    Channel.WHATSAPP: "whatsapp_enabled",
-    Channel.PUSH: "push_enabled",
-}
+    return prefs.without(channels)
 
 
 def plan_notifications(

@@ -90,12 +90,6 @@ SOURCE_CHECKS: dict[str, tuple[str, SourceCheck]] = {
     EventKey.CART_REMINDER_2.value: ("cartId", abandoned_reason),
 }
 
-_CHANNEL_SWITCH = {
-    Channel.EMAIL: "email_enabled",
-    Channel.SMS: "sms_enabled",
-    Channel.WHATSAPP: "whatsapp_enabled",
-    Channel.PUSH: "push_enabled",
-}
 _CLIENT_SWITCH = {
     Channel.EMAIL: "emailEnabled",
     Channel.SMS: "smsEnabled",
@@ -114,7 +108,7 @@ def _opted_out(record: NotificationRecord, facts: LiveFacts, shop: ShopSettings)
     ledger = facts.consent
     if facts.profile is not None:
         prefs = facts.profile.notification_preferences
-        if not getattr(prefs, _CHANNEL_SWITCH[record.channel]):
+        if not prefs.allows(record.channel):
             return Reason.OPTED_OUT
         if marketing and not prefs.marketing_enabled:
             return Reason.MARKETING_NOT_ENABLED
