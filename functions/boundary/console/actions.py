@@ -26,6 +26,7 @@ from functions.boundary.console import security
 from functions.boundary.runtime import Deps
 from shared.flows import settings_edit, staff_reply, staff_retry
 from shared.model.enums import Channel
+from shared.model.shop import ShopSettings
 
 _WORDS = {
     "fr": {
@@ -125,9 +126,11 @@ Me = Callable[[], staff_reply.StaffMember]
 def _register_replies(
     app: flask.Flask, staff_only: Callable[[Any], Any], me: Me, language: Callable[[], str]
 ) -> None:
-    def reply_page(target: staff_reply.ReplyTarget, **extra: Any) -> Any:
+    def reply_page(
+        target: staff_reply.ReplyTarget, shop: ShopSettings | None = None, **extra: Any
+    ) -> Any:
         deps = _deps()
-        shop = staff_reply.shop_settings(deps.db)
+        shop = shop or staff_reply.shop_settings(deps.db)
         route = staff_reply.preview(
             deps.db, target, now=deps.clock(), settings=deps.settings, shop=shop
         )
@@ -160,6 +163,7 @@ def _register_replies(
             flask.abort(404)
         deps = _deps()
         words = _words(language())
+        shop = staff_reply.shop_settings(deps.db)  # once: the send and the page after it
         try:
             staff_reply.send(
                 deps.db,
@@ -169,12 +173,13 @@ def _register_replies(
                 staff=me(),
                 now=deps.clock(),
                 settings=deps.settings,
-                shop=staff_reply.shop_settings(deps.db),
+                shop=shop,
                 queue=deps.queue,
             )
         except staff_reply.ReplyRefusedError as exc:
-            return reply_page(target, note=words["reply.refused"] + str(exc), failed=True), 422
-        return reply_page(target, note=words["reply.sent"])
+            note = words["reply.refused"] + str(exc)
+            return reply_page(target, shop, note=note, failed=True), 422
+        return reply_page(target, shop, note=words["reply.sent"])
 
     @app.post("/inbox/<item_id>/handled", endpoint="inbox_handled")
     @staff_only
