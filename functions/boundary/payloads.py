@@ -470,10 +470,18 @@ def kind_of(raw: Mapping[str, Any]) -> str:
     return (_text(raw.get("type"), 32) or "unknown").lower()
 
 
-def _meta_preference(raw: Mapping[str, Any]) -> PreferenceUpdate | None:
+def _meta_preference(
+    raw: Mapping[str, Any], contacts: Sequence[_Contact] = ()
+) -> PreferenceUpdate | None:
+    """One ``user_preferences`` item. A user whose number Meta withholds (a username) is named
+    by a business-scoped ``user_id`` (on the item, or the one contact of the change)."""
     wa_id = _text(raw.get("wa_id"), 64)
+    user_id = _text(raw.get("user_id"), 256) or _text(raw.get("from_user_id"), 256)
+    if user_id is None:
+        matching = [c for c in contacts if c.user_id and (wa_id is None or c.wa_id == wa_id)]
+        user_id = matching[0].user_id if len(matching) == 1 else None
     value = _text(raw.get("value"), 32)
-    if wa_id is None or value is None:
+    if not (wa_id or user_id) or value is None:
         return None
     return PreferenceUpdate(
         wa_id=wa_id,
@@ -481,6 +489,7 @@ def _meta_preference(raw: Mapping[str, Any]) -> PreferenceUpdate | None:
         value=value.lower(),
         at=_epoch(raw.get("timestamp")),
         detail=_text(raw.get("detail")),
+        user_id=user_id,
     )
 
 
@@ -562,8 +571,9 @@ class _Batch:
             value.get("messages"), partial(_meta_message, contacts=contacts), self.messages
         )
         self.ignored["unusable"] += _parse_all(
-            value.get("user_preferences"), _meta_preference, self.preferences
-        )
+            value.get("user_preferences"), partial(_meta_preference, contacts=contacts),
+            self.preferences,
+        )  # fmt: skip
 
     def result(self) -> MetaBatch:
         ignored = {k: v for k, v in self.ignored.items() if v}

@@ -24,9 +24,11 @@ from shared.platform.settings import Settings
 from shared.rules import replies
 from shared.rules.keywords import Intent
 from shared.rules.replies import ReplyType
+from shared.rules.whatsapp_ids import is_whatsapp_user_id, mask_user_id
 from shared.store import claims, customers
 from shared.store import consent as consent_store
 from shared.store.lookup import Customer, Holders, find_customer, holders, normalize_sender
+from shared.store.whatsapp_users import find_by_user_id
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -109,22 +111,27 @@ def handle_preference(
     """Meta ``user_preferences``: marketing stop / resume sets ``marketingEnabled`` (once)."""
     if preference.category not in MARKETING_CATEGORIES:
         log.info("ignored a user preference of category %r", preference.category)
-        return InboundOutcome(preference.wa_id, "ignored")
+        return InboundOutcome(preference.who, "ignored")
     if preference.value in MARKETING_STOP:
         enabled = False
     elif preference.value in MARKETING_RESUME:
         enabled = True
     else:
         log.info("ignored a marketing preference %r", preference.value)
-        return InboundOutcome(preference.wa_id, "ignored")
-    phone = normalize_sender(preference.wa_id, settings.default_country)
-    if phone is None:
-        return InboundOutcome(preference.wa_id, "not_a_phone")
-    customer = find_customer(db, phone, now=now)
-    stamp = preference.at.isoformat() if preference.at else ""
-    event_id = consent_event_id(
-        "meta_preference", phone.e164, preference.category, preference.value, stamp
+        return InboundOutcome(preference.who, "ignored")
+    phone = (
+        normalize_sender(preference.wa_id, settings.default_country) if preference.wa_id else None
     )
+    user_id = preference.user_id if is_whatsapp_user_id(preference.user_id) else None
+    if phone is not None:
+        customer = find_customer(db, phone, now=now)
+    elif user_id is not None:  # a username's preference: the number is withheld
+        customer = find_by_user_id(db, user_id, now=now)
+    else:
+        return InboundOutcome(preference.who, "not_a_phone")
+    to = phone.e164 if phone is not None else str(user_id)
+    stamp = preference.at.isoformat() if preference.at else ""
+    event_id = consent_event_id("meta_preference", to, preference.category, preference.value, stamp)
     ref = consent_store.event_ref(db, event_id)
     action = "opt_in" if enabled else "opt_out"
     claim = claims.claim(
@@ -138,7 +145,7 @@ def handle_preference(
             purpose=ConsentPurpose.MARKETING,
             action=ConsentAction.OPT_IN if enabled else ConsentAction.OPT_OUT,
             source=ConsentSource.PROVIDER,
-            to=phone.e164,
+            to=to,
             at=now,
             customer_id=customer.customer_id,
             client_id=customer.client.id if customer.client else None,
@@ -148,12 +155,13 @@ def handle_preference(
         ).to_document(),
     )
     if not claim.taken:
-        return InboundOutcome(preference.wa_id, "duplicate", customer.customer_id)
+        return InboundOutcome(preference.who, "duplicate", customer.customer_id)
     try:
         set_preference(db, customer, "marketingEnabled", enabled)
     except Exception:
         claims.release(ref, now)
         raise
     claims.complete(ref, now, {"processedAt": now})
-    log.info("marketing %s for %s", action, mask_phone(phone.e164), extra={"known": customer.known})
-    return InboundOutcome(preference.wa_id, f"marketing_{action}", customer.customer_id)
+    shown = mask_phone(phone.e164) if phone is not None else mask_user_id(to)
+    log.info("marketing %s for %s", action, shown, extra={"known": customer.known})
+    return InboundOutcome(preference.who, f"marketing_{action}", customer.customer_id)

@@ -98,13 +98,20 @@ class InboundMessage:
 
 @dataclass(frozen=True)
 class PreferenceUpdate:
-    """Meta ``user_preferences``: a customer stopped or resumed marketing messages."""
+    """Meta ``user_preferences``: a customer stopped or resumed marketing messages (known by
+    their number, ``wa_id``, or only by their business-scoped ``user_id``)."""
 
-    wa_id: str
+    wa_id: str | None
     category: str
     value: str
     at: datetime | None = None
     detail: str | None = None
+    user_id: str | None = None
+
+    @property
+    def who(self) -> str:
+        """The number, else the user id: what the outcome names."""
+        return self.wa_id or self.user_id or ""
 
 
 @dataclass(frozen=True)

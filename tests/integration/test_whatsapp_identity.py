@@ -477,3 +477,37 @@ def test_a_changed_user_id_stands_for_the_same_customer(
     assert {m["text"] for m in messages_of(db, customer_id)} >= {"Bonjour", "Merci"}
     actions = {m["providerMessageId"]: m.get("action") for m in messages_of(db, customer_id)}
     assert actions["wamid.2" + unique_id] == "user_id_changed"
+
+
+def test_a_marketing_stop_from_a_user_known_by_user_id_only_turns_offers_off(
+    webhooks: Webhooks, firestore_client: Any, unique_id: str
+) -> None:
+    db = firestore_client
+    customer_id, user_id = "c-" + unique_id, user_id_of(unique_id)
+    db.collection("customer_profiles").document(customer_id).set(
+        {
+            "displayName": "Marie Curie",
+            "country": "FR",
+            "whatsappUserId": user_id,  # a username user: no phone number on file
+            "notificationPreferences": {"whatsappEnabled": True, "marketingEnabled": True},
+        }
+    )
+    payload = load_json("meta/user_marketing_preferences.json")["resume"]
+    value = payload["entry"][0]["changes"][0]["value"]
+    value["contacts"] = [{"profile": {"name": "Marie"}, "user_id": user_id}]
+    item = value["user_preferences"][0]
+    item.pop("wa_id")
+    item["value"] = "stop"
+    assert webhooks.meta(payload).status_code == 200
+    assert webhooks.meta(payload).status_code == 200  # Meta's retry: recorded once
+
+    profile = db.collection("customer_profiles").document(customer_id).get().to_dict()
+    assert profile["notificationPreferences"]["marketingEnabled"] is False
+    assert profile["notificationPreferences"]["whatsappEnabled"] is True  # offers only
+    [event] = docs(db, "consent_events")
+    assert (event["to"], event["customerId"], event["purpose"], event["action"]) == (
+        user_id,
+        customer_id,
+        "marketing",
+        "opt_out",
+    )

@@ -319,3 +319,24 @@ def test_meta_batch_never_raises(payload: Any) -> None:
 def test_twilio_parsers_never_raise(form: dict[str, str]) -> None:
     twilio_status(form)
     twilio_inbound(form)
+
+
+def test_a_marketing_preference_of_a_user_whose_number_meta_withholds_names_their_user_id() -> None:
+    """With usernames, Meta may send the business-scoped ``user_id`` and no ``wa_id``; the id
+    may be on the item or only on the change's one contact (sample built from Meta's fields)."""
+    body = json.loads(json.dumps(PREFERENCES["resume"]))
+    value = body["entry"][0]["changes"][0]["value"]
+    item = value["user_preferences"][0]
+    del item["wa_id"]
+    item["user_id"] = "US.13491208655302741918"
+    [pref] = meta_batch(body).preferences
+    assert (pref.wa_id, pref.user_id, pref.who) == (None, item["user_id"], item["user_id"])
+    del item["user_id"]
+    value["contacts"] = [{"profile": {"name": "A"}, "user_id": "US.1111"}]
+    [pref] = meta_batch(body).preferences
+    assert (pref.wa_id, pref.user_id) == (None, "US.1111")
+    # Someone else's contact never lends its id to a preference that names a number.
+    [pref] = meta_batch(PREFERENCES["resume"]).preferences
+    assert (pref.wa_id, pref.user_id) == ("16505551234", None)
+    value["contacts"] = []
+    assert meta_batch(body).preferences == ()
