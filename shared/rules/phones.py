@@ -282,7 +282,11 @@ def _french_plan_reading(text: str, region: str) -> phonenumbers.PhoneNumber | N
     mobile or landline first.
     """
     readings: list[tuple[str, phonenumbers.PhoneNumber]] = []
-    for candidate in (region, *(r for r in FRENCH_PLAN if r != region)):
+    digits = re.sub(r"\D", "", text)
+    # Another region of the plan only for a number written the plan's way: its trunk "0", or
+    # the nine digits after it. A short entry ("75.12.34") is not guessed into Saint-Pierre.
+    elsewhere = digits.startswith("0") or len(digits) == 9
+    for candidate in (region, *(r for r in FRENCH_PLAN if r != region and elsewhere)):
         number = _parse(text, candidate)
         if number is not None and _lib().is_valid_number(number):
             readings.append((candidate, number))

@@ -340,3 +340,14 @@ def test_typographic_separators_and_digits_are_read_as_ascii(raw: str) -> None:
 def test_letters_stay_refused_after_ascii_folding() -> None:
     with pytest.raises(InvalidPhoneError, match="letters"):
         normalize_phone("０６ １２ ＡＢ ５６ ７８", "FR")
+
+
+@pytest.mark.parametrize("raw", ["75.12.34", "82 12 34", "87 12 34 56"])
+def test_a_short_entry_in_a_french_shop_is_refused_not_guessed_into_another_region(
+    raw: str,
+) -> None:
+    """New Caledonia's, Wallis's or Polynesia's numbers typed without their code (libphonenumber's
+    examples) are not read as Saint-Pierre-et-Miquelon's six digits: the shop is told."""
+    with pytest.raises(InvalidPhoneError):
+        normalize_phone(raw, "FR")
+    assert normalize_phone("055 12 34", "FR").e164 == "+508551234"  # the plan's own way
