@@ -686,7 +686,9 @@ def test_a_registered_customer_back_on_sms_is_not_held_by_an_old_client_record_s
     assert shape(plan) == [("sms", "pending", "sms_no_email")]
 
 
-def test_a_registered_customer_who_sent_stop_is_skipped_as_opted_out_not_as_never_opted_in() -> None:
+def test_a_registered_customer_who_sent_stop_is_skipped_as_opted_out_not_as_never_opted_in() -> (
+    None
+):
     """Their switch decides; the ledger's STOP only names why nothing went."""
     stopped = ConsentFacts(opted_out=frozenset({Channel.SMS}))
     customer = profile(phone="0612345678", smsEnabled=False)
