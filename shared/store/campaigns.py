@@ -40,7 +40,13 @@ if TYPE_CHECKING:
 
 log = get_logger(__name__)
 IN_LIMIT = 30  # values of one ``in`` filter
-LEDGER_THREADS = 4
+# A page's ledger queries two at a time: 7 queries for a page of 200 take 4 round trips
+# instead of 2 (tens of ms on Firestore). The local emulator evaluates each ``in`` value as a
+# pass over the whole collection and holds what it gathered until the query ends: four queries
+# of 30 at once over a 10,000-event ledger exhausted its heap (queries failed as UNKNOWN after
+# 25 to 30 s); two did not, and planned 5,000 in 81 s against 112 s one at a time
+# (docs/campaigns.md, "Cost").
+LEDGER_THREADS = 2
 MAX_LISTED = 1000  # documents read one by one for one figure (failures, cancellations)
 
 
