@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bench.infra import RpcCounter
 from devstack.fakes import FakeProvidersClient
 from devstack.stack import Stack
 from shared.flows.campaigns import control
@@ -108,6 +109,29 @@ def test_pages_replayed_and_deliveries_raced_send_one_message_per_recipient(
     tick = shop.monitor(campaign_id="c1")
     assert tick.status == "completed"
     assert (tick.results["planned"], tick.results["sent"]) == (24, 24)
+
+
+def test_planning_reads_each_recipient_twice_and_the_campaign_once_a_page(shop: Shop) -> None:
+    """Per recipient its profile (the audience query) and its ledger event (the page's
+    ``in``-queries), nothing else; per page the campaign (still running? the same run?) and at
+    most once the shop's settings (cached 5 s); the first page also marks the campaign
+    ``sending`` (a read-decide-write) and advances it from what that write left (a read)."""
+    for i in range(12):
+        shop.customer(f"r{i:02d}")
+    shop.campaign("c-cost")
+    shop.written("c-cost", None)
+    counter = RpcCounter(shop.db)
+    outcomes = shop.plan_all(page_size=5)
+    assert [(o.outcome, o.matched, o.enqueued) for o in outcomes] == [("planned", 5, 5)] * 2 + [
+        ("planned", 2, 2)
+    ]
+    assert [o.reads for o in outcomes] == [10, 10, 4]  # what each page reports: the same count
+    rpc = counter.snapshot()
+    per_recipient, per_page, first_page = 2 * 12, len(outcomes), 2
+    reads = rpc["reads"] + rpc["empty_queries"]
+    assert per_recipient + per_page + first_page + 1 <= reads
+    assert reads <= per_recipient + 2 * per_page + first_page
+    assert rpc["writes"] == 12 + 2 * per_page + 1  # messages, each page's summary and advance
 
 
 def test_consent_and_the_window_hold_at_send_time(shop: Shop, fakes: FakeProvidersClient) -> None:
