@@ -450,3 +450,21 @@ def _strings(value: Any) -> Iterator[str]:
     elif isinstance(value, list):
         for item in value:
             yield from _strings(item)
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_walk_in_welcome_sms_carries_the_preference_page_when_there_is_one(
+    language: str,
+) -> None:
+    """Issue 18: the link goes in the registration message, after the registration link; a
+    shop without PREFERENCES_URL sends the welcome without it."""
+    page = "https://shop.example.com/p?t=v1.abc.123.def"
+    with_page = render(
+        "ticket.walk_in_welcome", Channel.SMS, language, {**LONG, "preferencesUrl": page}
+    ).text
+    assert with_page.endswith(page), with_page
+    assert str(LONG["registrationUrl"]) in with_page
+    without = render("ticket.walk_in_welcome", Channel.SMS, language, LONG).text
+    assert "http" in without
+    assert page not in without
+    assert without.rstrip().endswith(str(LONG["registrationUrl"]))
