@@ -65,7 +65,7 @@ STOPPED = frozenset({CampaignStatus.PAUSED, CampaignStatus.CANCELLED, CampaignSt
 
 
 class CartFilter(StrEnum):
-    """``audience.cartStatus``: the profile's ``cartStatus`` (kept by the shop's app)."""
+    """``audience.cartStatus``: the profile's ``cartStatus`` (kept by the cart trigger)."""
 
     ACTIVE = "active"
     CONVERTED = "converted"

@@ -116,6 +116,12 @@ def campaign_notification_id(campaign_id: str, customer_id: str) -> str:
     return "cm_" + _digest("campaign", campaign_id, customer_id)
 
 
+def campaign_destination_id(campaign_id: str, destination: str) -> str:
+    """The one claim of a campaign on one destination (``channel:address``): two customers
+    sharing a number get its message once."""
+    return "cd_" + _digest("campaign-destination", campaign_id, destination)
+
+
 def campaign_task_id(campaign_id: str, step: str, run: str, page: int) -> str:
     """A campaign step's Cloud Tasks task id (``[A-Za-z0-9_-]``): one per page of a run."""
     digest = _digest("campaign-step", campaign_id, step, run)

@@ -26,7 +26,7 @@ from shared.model.documents import CustomerProfile
 from shared.model.enums import Channel, NotificationStatus, Purpose
 from shared.model.ids import campaign_notification_id
 from shared.model.plan import ConfiguredProviders, Reason
-from shared.model.record import NotificationRecord
+from shared.model.record import WAITING, NotificationRecord
 from shared.model.shop import ShopSettings
 from shared.rules.campaign_content import Rendered, render_email, render_sms, render_whatsapp
 from shared.rules.cascade import contact_mobile, message_country
@@ -239,3 +239,43 @@ def plan_recipient(
     if status is NotificationStatus.PENDING and choice.channel is Channel.SMS:
         record = replace(record, metadata=planned_sms_estimate(record))
     return record
+
+
+# -- one message per destination ---------------------------------------------------------------
+SAME_DESTINATION = "same_destination"
+
+
+def destination_key(record: NotificationRecord) -> str | None:
+    """Where a waiting message goes (``channel:address``, case-folded), None for one that will
+    not go: two customers sharing a number or an address are one person to reach."""
+    if record.status not in WAITING or not record.to:
+        return None
+    return f"{record.channel.value}:{record.to.strip().casefold()}"
+
+
+def as_duplicate(record: NotificationRecord, owner: str | None) -> NotificationRecord:
+    """``record`` skipped: the campaign already goes to its destination by ``owner``'s message."""
+    detail = "another customer's message of this campaign goes to the same " + (
+        "address" if record.channel is Channel.EMAIL else "number"
+    )
+    return replace(
+        record,
+        status=NotificationStatus.SKIPPED,
+        status_reason=SAME_DESTINATION,
+        status_detail=f"{detail} ({owner})" if owner else detail,
+    )
+
+
+def one_per_destination(records: list[NotificationRecord]) -> list[NotificationRecord]:
+    """Within one page: the first message to each destination stays, later ones are skipped."""
+    seen: dict[str, str] = {}
+    out = []
+    for record in records:
+        key = destination_key(record)
+        if key is not None and key in seen:
+            out.append(as_duplicate(record, seen[key]))
+            continue
+        if key is not None:
+            seen[key] = record.notification_id
+        out.append(record)
+    return out

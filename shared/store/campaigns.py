@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 
 from shared.model.campaign import CAMPAIGN_MESSAGE
 from shared.model.consent import ConsentEvent
+from shared.model.ids import campaign_destination_id
 from shared.model.record import NotificationRecord
 from shared.platform.log import get_logger
 from shared.rules.campaign_audience import AudienceQuery
 from shared.store import history
 from shared.store.client import compare_and_set, create_if_absent, read
 from shared.store.collections import (
+    CAMPAIGN_DESTINATIONS,
     CAMPAIGN_ORDERS,
     CAMPAIGN_PAGES,
     CAMPAIGNS,
@@ -32,7 +34,13 @@ from shared.store.collections import (
 )
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client, DocumentReference, DocumentSnapshot, Query
+    from google.cloud.firestore import (
+        Client,
+        CollectionReference,
+        DocumentReference,
+        DocumentSnapshot,
+        Query,
+    )
 
     from shared.store.client import Decide, Written
 
@@ -178,29 +186,70 @@ def consent_of_customers(
 
 
 def create_messages(
-    db: Client, records: Sequence[NotificationRecord], now: datetime
-) -> list[tuple[NotificationRecord, bool, str]]:
-    """Create each record's history document once: (record, created by this call, status).
+    db: Client,
+    campaign_id: str,
+    records: Sequence[tuple[NotificationRecord, str | None]],
+    now: datetime,
+) -> list[tuple[NotificationRecord, bool, str, str | None]]:
+    """Create each record's history document once, with the campaign's claim on its
+    destination (``campaigns/{id}/destinations/{cd_...}``, when it has one) in the same commit:
+    (record, created by this call, its status, the message that already holds the destination).
 
-    One batched commit for the page; when any document exists already (a page run again) the
-    batch is refused whole and each is created on its own (``create()``: the existing stay)."""
+    One batched commit for the page; when any document exists already (a page run again,
+    another page's customer with the same number) the batch is refused whole and each record is
+    created on its own: an existing history document stays, and a destination another message
+    holds is reported with that message's id and nothing written (the caller decides)."""
     from google.api_core.exceptions import AlreadyExists, Conflict  # noqa: PLC0415
 
     if not records:
         return []
     batch = db.batch()
-    docs = [r.to_document(now) for r in records]
-    for record, doc in zip(records, docs, strict=True):
+    docs = [r.to_document(now) for r, _ in records]
+    for (record, destination), doc in zip(records, docs, strict=True):
+        if destination is not None:
+            batch.create(_destination_ref(db, campaign_id, destination), _claim(record, now))
         batch.create(history.ref(db, record.notification_id), doc)
     try:
         batch.commit()
     except (AlreadyExists, Conflict):
-        out = []
-        for record in records:
+        return [_create_one(db, campaign_id, r, d, now) for r, d in records]
+    return [(r, True, str(d["status"]), None) for (r, _), d in zip(records, docs, strict=True)]
+
+
+def _destination_ref(db: Client, campaign_id: str, destination: str) -> DocumentReference:
+    destination_id = campaign_destination_id(campaign_id, destination)
+    claims: CollectionReference = campaign_ref(db, campaign_id).collection(CAMPAIGN_DESTINATIONS)
+    return claims.document(destination_id)
+
+
+def _claim(record: NotificationRecord, now: datetime) -> dict[str, Any]:
+    return {"notificationId": record.notification_id, "customerId": record.customer_id, "at": now}
+
+
+def _create_one(
+    db: Client, campaign_id: str, record: NotificationRecord, destination: str | None, now: datetime
+) -> tuple[NotificationRecord, bool, str, str | None]:
+    from google.api_core.exceptions import AlreadyExists, Conflict  # noqa: PLC0415
+
+    if destination is None:
+        created, status = history.create(db, record, now)
+        return record, created, status.value, None
+    batch = db.batch()
+    batch.create(_destination_ref(db, campaign_id, destination), _claim(record, now))
+    batch.create(history.ref(db, record.notification_id), record.to_document(now))
+    try:
+        batch.commit()
+    except (AlreadyExists, Conflict):
+        existing = read(history.ref(db, record.notification_id))
+        if existing is not None:  # this customer's message, from a run before
+            return record, False, str(existing.get("status") or "unknown"), None
+        holder = read(_destination_ref(db, campaign_id, destination)) or {}
+        owner = str(holder.get("notificationId") or "")
+        if owner in ("", record.notification_id):  # pragma: no cover - written together
             created, status = history.create(db, record, now)
-            out.append((record, created, status.value))
-        return out
-    return [(r, True, str(d["status"])) for r, d in zip(records, docs, strict=True)]
+            return record, created, status.value, None
+        return record, False, "", owner
+    return record, True, record.status.value, None
 
 
 def _messages(db: Client, campaign_id: str) -> Query:

@@ -12,6 +12,7 @@ ORDERS = "orders"
 CARTS = "carts"
 CAMPAIGNS = "campaigns"
 CAMPAIGN_PAGES = "pages"  # campaigns/{id}/pages/{run}_{page}: what each page planned
+CAMPAIGN_DESTINATIONS = "destinations"  # campaigns/{id}/destinations/{cd_...}: one per number
 CAMPAIGN_ORDERS = "orders"  # campaigns/{id}/orders/{orderId}: orders attributed to it
 HISTORY = "notification_history"
 CONVERSATIONS = "conversations"

@@ -111,11 +111,43 @@ def test_pages_replayed_and_deliveries_raced_send_one_message_per_recipient(
     assert (tick.results["planned"], tick.results["sent"]) == (24, 24)
 
 
+def test_customers_sharing_a_number_get_the_campaign_once_replays_included(
+    shop: Shop, fakes: FakeProvidersClient
+) -> None:
+    """A couple (one page) and a duplicate profile (a later page) on one number: it hears the
+    campaign once; the others' records say why; replayed pages change nothing."""
+    shared = "+254711000111"
+    for i in range(6):
+        shop.customer(f"d{i}", phone=shared if i in (0, 1, 4) else None)
+    shop.campaign("c-shared")
+    shop.written("c-shared", None)
+    outcomes = shop.plan_all(page_size=2)
+    assert [o.matched for o in outcomes] == [2, 2, 2, 0]  # a full last page: one empty after
+    with ThreadPoolExecutor(3) as pool:
+        replays = list(pool.map(shop.plan, shop.steps.of(StepKind.PLAN)))
+    assert sum(r.created for r in replays) == 0
+
+    by_customer = {d["customerId"]: d for d in shop.history("c-shared")}
+    assert len(by_customer) == 6
+    assert by_customer["d0"]["status"] == "pending"
+    for duplicate in ("d1", "d4"):
+        doc = by_customer[duplicate]
+        assert (doc["status"], doc["statusReason"]) == ("skipped", "same_destination")
+        assert by_customer["d0"]["id"] in doc["statusDetail"]
+    tasks = [n for n, _, _ in shop.queue.take()]
+    for task in tasks:
+        shop.deliver(task)
+    sent = Counter(m.get("to") for m in fakes.messages("twilio"))
+    assert sent[f"whatsapp:{shared}"] == 1
+    assert sum(sent.values()) == 4  # d0 for the three, d2, d3, d5
+
+
 def test_planning_reads_each_recipient_twice_and_the_campaign_once_a_page(shop: Shop) -> None:
     """Per recipient its profile (the audience query) and its ledger event (the page's
-    ``in``-queries), nothing else; per page the campaign (still running? the same run?) and at
-    most once the shop's settings (cached 5 s); the first page also marks the campaign
-    ``sending`` (a read-decide-write) and advances it from what that write left (a read)."""
+    ``in``-queries), nothing else, and two writes (its message, the destination's claim); per
+    page the campaign (still running? the same run?) and at most once the shop's settings
+    (cached 5 s); the first page also marks the campaign ``sending`` (a read-decide-write) and
+    advances it from what that write left (a read)."""
     for i in range(12):
         shop.customer(f"r{i:02d}")
     shop.campaign("c-cost")
@@ -131,7 +163,8 @@ def test_planning_reads_each_recipient_twice_and_the_campaign_once_a_page(shop: 
     reads = rpc["reads"] + rpc["empty_queries"]
     assert per_recipient + per_page + first_page + 1 <= reads
     assert reads <= per_recipient + 2 * per_page + first_page
-    assert rpc["writes"] == 12 + 2 * per_page + 1  # messages, each page's summary and advance
+    # messages and their destination claims, each page's summary and advance
+    assert rpc["writes"] == 2 * 12 + 2 * per_page + 1
 
 
 def test_consent_and_the_window_hold_at_send_time(shop: Shop, fakes: FakeProvidersClient) -> None:

@@ -29,7 +29,14 @@ from shared.rules.campaign_audience import MARKETING_FIELD, audience_query, matc
 from shared.rules.campaign_health import Send, health
 from shared.rules.campaign_live import gate
 from shared.rules.campaign_pacing import Pacing, campaign_rate
-from shared.rules.campaign_recipients import Deployment, plan_recipient
+from shared.rules.campaign_recipients import (
+    SAME_DESTINATION,
+    Deployment,
+    as_duplicate,
+    destination_key,
+    one_per_destination,
+    plan_recipient,
+)
 from shared.rules.consent import ConsentFacts
 from shared.rules.rendering import build_message
 from shared.rules.template_status import Usability
@@ -348,3 +355,20 @@ def test_the_campaigns_queue_goes_at_the_slowest_applicable_limit() -> None:
     tier = Pacing(whatsapp_provider="meta", meta_tier=1_000, sending_hours=1)
     assert campaign_rate(tier, 5) == pytest.approx(0.278, abs=0.001)
     assert campaign_rate(Pacing(daily_cap=10), 5) == 0.1  # floor
+
+
+def test_customers_sharing_a_number_or_an_address_are_one_destination() -> None:
+    facts = ConsentFacts.from_events([opt_in(Channel.WHATSAPP)])
+    first = plan_recipient(campaign(), profile("a"), facts, DEPLOYMENT, now=TUESDAY_NOON)
+    partner = plan_recipient(campaign(), profile("b"), facts, DEPLOYMENT, now=TUESDAY_NOON)
+    other = plan_recipient(
+        campaign(), profile("c", phoneNumber="0722 000 111"), facts, DEPLOYMENT, now=TUESDAY_NOON
+    )
+    assert destination_key(first) == destination_key(partner) == f"whatsapp:{first.to}"
+    kept, twin, third = one_per_destination([first, partner, other])
+    assert (kept, third) == (first, other)
+    assert (twin.status, twin.status_reason) == (NotificationStatus.SKIPPED, SAME_DESTINATION)
+    assert first.notification_id in twin.status_detail
+    assert twin.notification_id == partner.notification_id  # still that customer's record
+    # A message that will not go claims nothing.
+    assert destination_key(as_duplicate(first, None)) is None

@@ -30,10 +30,16 @@ from shared.platform.log import get_logger
 from shared.platform.queues import CAMPAIGNS_QUEUE
 from shared.platform.settings import Settings, get_settings
 from shared.rules.campaign_audience import audience_query, matches
-from shared.rules.campaign_recipients import Deployment, plan_recipient
+from shared.rules.campaign_recipients import (
+    Deployment,
+    as_duplicate,
+    destination_key,
+    one_per_destination,
+    plan_recipient,
+)
 from shared.rules.consent import ConsentFacts
 from shared.rules.planner import configured_providers, preference_links
-from shared.store import campaigns
+from shared.store import campaigns, history
 from shared.store.client import get_db
 from shared.store.shop import get_shop_settings
 
@@ -135,7 +141,14 @@ def plan_page(
         )
         for profile in profiles
     ]
-    results = campaigns.create_messages(db, drafts, now)
+    drafts = one_per_destination(drafts)  # two customers of this page sharing a number
+    made = campaigns.create_messages(
+        db, step.campaign_id, [(d, destination_key(d)) for d in drafts], now
+    )
+    results = [
+        (record, created, status) if owner is None else _duplicate(db, record, owner, now)
+        for record, created, status, owner in made
+    ]
     outcome.created = sum(1 for _, created, _ in results if created)
     outcome.statuses = dict(Counter(status for _, _, status in results))
     waiting = [(r, s) for r, _, s in results if NotificationStatus(s) in WAITING]
@@ -145,7 +158,7 @@ def plan_page(
         db,
         step.campaign_id,
         f"{step.page:06d}",
-        _page_summary(step, page.profiles, drafts, outcome, now),
+        _page_summary(step, page.profiles, [r for r, _, _ in results], outcome, now),
     )
     _advance(db, step, page.next_cursor, now, snapshot)
     if page.next_cursor is not None:
@@ -163,6 +176,16 @@ def plan_page(
         extra={"campaignId": step.campaign_id, "reads": outcome.reads},
     )
     return outcome
+
+
+def _duplicate(
+    db: Client, record: NotificationRecord, owner: str, now: datetime
+) -> tuple[NotificationRecord, bool, str]:
+    """An earlier page's customer has this number or address: it hears once; this customer's
+    record says so (``same_destination``)."""
+    skipped = as_duplicate(record, owner)
+    created, status = history.create(db, skipped, now)
+    return skipped, created, status.value
 
 
 def _enqueue_all(waiting: list[tuple[NotificationRecord, str]], queue: TaskQueue) -> int:
@@ -193,6 +216,8 @@ def _page_summary(
     )
     cost: dict[str, float] = {}
     for d in drafts:
+        if d.status is NotificationStatus.SKIPPED:
+            continue
         amount, currency = d.metadata.get("cost"), d.metadata.get("currency")
         if isinstance(amount, int | float) and isinstance(currency, str):
             cost[currency] = cost.get(currency, 0.0) + float(amount)
