@@ -47,6 +47,7 @@ DEFAULT_LOCATION = "europe-west1"
 # Derived from functions/registry.py (the one list of targets), for the stack's callers:
 # every target of main.py -> its signature type, and each Firestore collection -> its target.
 TARGETS: dict[str, str] = {t.name: t.signature for t in registry.TARGETS}
+CONCURRENCY: dict[str, int] = {t.name: t.deploy.concurrency for t in registry.TARGETS}
 TRIGGERS: dict[str, str] = {
     t.trigger.collection: t.name for t in registry.TARGETS if t.trigger is not None
 }
@@ -145,7 +146,10 @@ def main_functions(names: Sequence[str] | None = None) -> tuple[FunctionSpec, ..
     unknown = [n for n in chosen if n not in TARGETS]
     if unknown:
         raise ValueError(f"unknown targets {unknown}; known: {sorted(TARGETS)}")
-    return tuple(FunctionSpec(n, TARGETS[n]) for n in chosen)
+    # Requests at once per process as Cloud Run gives an instance (the registry's concurrency),
+    # not functions-framework's default of 4 threads per core: locally, 10 campaign sends at
+    # once could otherwise keep a "your phone is ready" waiting for a thread.
+    return tuple(FunctionSpec(n, TARGETS[n], env={"THREADS": str(CONCURRENCY[n])}) for n in chosen)
 
 
 def watched(collection: str) -> registry.Trigger:

@@ -108,3 +108,9 @@ def test_make_dev_prints_secrets_only_when_asked(tmp_path: Path) -> None:
     shown = describe(rows, env, tmp_path, show_secrets=True)
     assert "TWILIO_AUTH_TOKEN=tok-123" in shown
     assert "META_APP_SECRET=app-456" in shown
+
+
+def test_each_function_serves_as_many_requests_at_once_as_its_deployed_instance() -> None:
+    specs = {spec.name: spec for spec in main_functions()}
+    for target in registry.TARGETS:
+        assert specs[target.name].env["THREADS"] == str(target.deploy.concurrency), target.name
