@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from shared.flows.campaigns.gate import campaign_gate
 from shared.flows.consent import facts_for_delivery
 from shared.model.record import NotificationRecord
 from shared.model.shop import ShopSettings
@@ -30,7 +29,11 @@ def check(
 ) -> Check:
     """Re-read the record's source (when its type depends on one) and its customer, decide.
     A campaign's message first asks its campaign (paused: held; cancelled: cancelled)."""
-    campaign = campaign_gate(db, record, now=now)
+    campaign = None
+    if record.ref("campaignId"):  # loaded only by an instance that delivers campaigns
+        from shared.flows.campaigns.gate import campaign_gate  # noqa: PLC0415
+
+        campaign = campaign_gate(db, record, now=now)
     if campaign is not None and campaign.action != "go":
         return Check(
             cancel=campaign.action == "cancel",

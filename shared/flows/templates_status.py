@@ -13,13 +13,14 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from shared.model.inbound import TemplateUpdate
 from shared.platform.log import get_logger
 from shared.rules.template_status import TemplateState, Usability, usability
 from shared.store import template_status
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
+
+    from shared.model.inbound import TemplateUpdate
 
 log = get_logger(__name__)
 

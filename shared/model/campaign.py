@@ -24,7 +24,6 @@ from types import MappingProxyType
 from typing import Any
 
 from shared.model.enums import Channel, Purpose
-from shared.model.messages import WhatsAppTemplate
 from shared.platform.clock import as_datetime
 from shared.platform.errors import InvalidInputError
 
@@ -274,41 +273,6 @@ class Campaign:
             started_at=as_datetime(doc.get("startedAt")),
             run=run if isinstance(run, int) and not isinstance(run, bool) else 0,
         )
-
-
-# -- a campaign message's WhatsApp template, kept in its history record's ``data`` ------------
-
-WHATSAPP_TEMPLATE_KEY = "whatsappTemplate"
-
-
-def whatsapp_template_data(
-    *,
-    meta_name: str | None,
-    meta_language: str | None,
-    content_sid: str | None,
-    variables: list[str],
-) -> dict[str, Any]:
-    """The record's ``data.whatsappTemplate``: the approved template the campaign named."""
-    return {
-        "metaName": meta_name,
-        "metaLanguage": meta_language,
-        "contentSid": content_sid,
-        "variables": list(variables),
-    }
-
-
-def whatsapp_template_of(data: Mapping[str, Any]) -> WhatsAppTemplate | None:
-    """The template a campaign message's ``data`` names, or None (not a campaign message)."""
-    raw = data.get(WHATSAPP_TEMPLATE_KEY)
-    if not isinstance(raw, Mapping):
-        return None
-    variables = raw.get("variables")
-    return WhatsAppTemplate(
-        content_sid=_optional(raw.get("contentSid")),
-        meta_name=_optional(raw.get("metaName")),
-        meta_language=_optional(raw.get("metaLanguage")),
-        variables=tuple(str(v) for v in variables) if isinstance(variables, list) else (),
-    )
 
 
 # -- parsing helpers ---------------------------------------------------------------------------

@@ -19,8 +19,8 @@ from shared.model.campaign import (
     CAMPAIGN_MESSAGE,
     EmailContent,
     WhatsAppContent,
-    whatsapp_template_data,
 )
+from shared.model.campaign_template import whatsapp_template_data
 from shared.rules.templates.loader import shared_part
 from shared.rules.templates.model import Droppable, choose, fill
 from shared.rules.templates.values import build_values

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from shared.model.campaign import whatsapp_template_of
+from shared.model.campaign_template import whatsapp_template_of
 from shared.model.documents import CustomerProfile
 from shared.model.enums import Channel, Purpose
 from shared.model.messages import OutboundMessage, WhatsAppTemplate

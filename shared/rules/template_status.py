@@ -22,9 +22,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from shared.model.inbound import TemplateUpdate
+if TYPE_CHECKING:
+    from shared.model.inbound import TemplateUpdate
 
 NOT_USABLE = frozenset(
     {

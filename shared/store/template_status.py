@@ -16,7 +16,6 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 
-from shared.model.inbound import TemplateUpdate
 from shared.platform.clock import as_datetime
 from shared.rules.template_status import TemplateState, merge, template_key, usability
 from shared.store.client import compare_and_set, create_if_absent, read
@@ -24,6 +23,8 @@ from shared.store.collections import WHATSAPP_TEMPLATE_STATUS
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client, DocumentReference
+
+    from shared.model.inbound import TemplateUpdate
 
 
 def status_ref(db: Client, name: str, language: str) -> DocumentReference:

@@ -17,8 +17,8 @@ from shared.model.campaign import (
     InvalidCampaignError,
     Limits,
     StepKind,
-    whatsapp_template_of,
 )
+from shared.model.campaign_template import whatsapp_template_of
 from shared.model.consent import ConsentAction, ConsentEvent, ConsentPurpose, ConsentSource
 from shared.model.documents import CustomerProfile
 from shared.model.enums import Channel, NotificationStatus, Provider, Purpose

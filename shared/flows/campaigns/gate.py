@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from shared.flows.campaigns.monitor import pause_for_template
 from shared.flows.templates_status import template_usability
-from shared.model.campaign import whatsapp_template_of
+from shared.model.campaign_template import whatsapp_template_of
 from shared.model.enums import Channel, Provider
 from shared.model.record import NotificationRecord
 from shared.platform.log import get_logger
