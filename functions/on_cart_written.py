@@ -6,7 +6,7 @@ import functions_framework
 from cloudevents.http import CloudEvent
 
 from functions.boundary import cloudevents
-from shared.flows.notify import handle_cart_change
+from shared.flows.carts.change import handle_cart_change
 
 
 @functions_framework.cloud_event

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from shared.adapters.tasks import TaskQueue
 from shared.flows.consent import facts_for_plan
-from shared.flows.customer_activity import keep_cart_activity, keep_order_activity
+from shared.flows.customer_activity import keep_order_activity
 from shared.flows.outbox import submit
 from shared.model.change import DocumentChange
 from shared.model.plan import Reason
@@ -128,17 +128,4 @@ def handle_order_change(
     recover_cart(change, db=db, now=now)
     attribute_order(change, db=db, now=now)  # a campaign's recipient bought: its result
     keep_order_activity(change, db=db, now=now)  # lastOrderAt, for campaign audiences
-    return summary
-
-
-def handle_cart_change(
-    change: DocumentChange, *, db: Client | None = None, now: datetime | None = None
-) -> Mapping[str, Any]:
-    """Abandonment bookkeeping (stage, episode, stale reminders); the sweep sends reminders."""
-    from shared.flows.carts.upkeep import keep_cart  # noqa: PLC0415 - carts only
-
-    db = db or get_db()
-    now = now or utcnow()
-    summary = keep_cart(change, db=db, now=now)
-    keep_cart_activity(change, db=db, now=now)  # cartStatus, for campaign audiences
     return summary
