@@ -56,7 +56,8 @@ class ConsoleResult:
         return max(self.pages_ms.items(), key=lambda item: item[1])
 
 
-def _shop(now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
+def shop_documents(now: datetime) -> list[tuple[str, str, dict[str, Any]]]:
+    """(collection, id, fields) of the bench's shop (also seeded by test_console_cost.py)."""
     docs: list[tuple[str, str, dict[str, Any]]] = []
     for i in range(HISTORY):
         channel = CHANNELS[i % 4]
@@ -141,7 +142,7 @@ def measure(*, runs: int = 5, say: Callable[[str], None] = print) -> ConsoleResu
         )
         with Stack(config) as stack:
             assert stack.auth_host, "the console bench needs the Auth emulator"
-            docs = _shop(now)
+            docs = shop_documents(now)
             write_all(stack.firestore_client(), docs)
             say(f"  seeded {len(docs)} documents ({HISTORY} history)")
             url = stack.urls["console"]

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+from bench.console import HISTORY, shop_documents
 from devstack.firestore import emulator
 from devstack.stack import Stack
 from shared.flows.console import consent, customer, inbox, messages, overview
@@ -24,73 +25,17 @@ from tests.integration.test_cart_sweep_cost import ReadProbe, write_all
 
 pytestmark = pytest.mark.integration
 
-HISTORY = 10_000
 NOW = datetime.now(UTC).replace(microsecond=0)
 PROJECT = "demo-console-cost"
-PHONE = "+33612345678"
-CHANNELS = ("sms", "whatsapp", "email", "push")
-STATUSES = ("delivered", "read", "sent", "failed", "skipped", "scheduled")
-
-
-def _history(i: int) -> dict[str, Any]:
-    channel = CHANNELS[i % 4]
-    return {
-        "customerId": f"cust-{i % 500}",
-        "ticketId": f"T{i % 2000}",
-        "type": "ticket.completed",
-        "channel": channel,
-        "to": PHONE if i % 200 == 0 else f"+3361{i:07d}",
-        "status": STATUSES[i % len(STATUSES)],
-        "statusReason": "landline" if i % 6 == 4 else "sms_no_email",
-        "template": "ticket.completed",
-        "language": "fr",
-        "data": {"customerName": "Marie"},
-        "createdAt": NOW - timedelta(minutes=i * 4),  # ~28 days back
-        "sentAt": NOW - timedelta(minutes=i * 4 - 1),
-        "metadata": {"segments": 1, "encoding": "GSM-7", "cost": 0.0075, "currency": "EUR"},
-    }
 
 
 @pytest.fixture(scope="module")
 def db(stack: Stack) -> Iterator[Any]:
+    """The console bench's shop (``bench.console.shop_documents``): 10,000 history documents
+    over four weeks, 500 customers, 1,000 consent events, 200 inbox items."""
     assert stack.firestore_host is not None
     client = emulator.client_for(stack.firestore_host, PROJECT)
-    docs: list[tuple[str, str, dict[str, Any]]] = [
-        ("notification_history", f"n{i:05d}", _history(i)) for i in range(HISTORY)
-    ]
-    docs += [
-        (
-            "customer_profiles",
-            f"cust-{i}",
-            {"displayName": f"Client {i}", "phoneNumber": f"+3361{i:07d}", "country": "FR"},
-        )
-        for i in range(500)
-    ]
-    docs += [
-        (
-            "consent_events",
-            f"ce{i:05d}",
-            {
-                "channel": "sms",
-                "purpose": "marketing",
-                "action": "opt_in" if i % 3 else "opt_out",
-                "source": "keyword",
-                "to": f"+3361{i:07d}",
-                "at": NOW - timedelta(minutes=i),
-            },
-        )
-        for i in range(1000)
-    ]
-    docs += [
-        (
-            "inbox",
-            f"in{i:04d}",
-            {"status": "open" if i % 2 else "handled", "phone": f"+3361{i:07d}",
-             "text": "Bonjour", "channel": "sms", "receivedAt": NOW - timedelta(minutes=i)},
-        )
-        for i in range(200)
-    ]  # fmt: skip
-    write_all(client, docs)
+    write_all(client, shop_documents(NOW))
     yield client
     emulator.reset(stack.firestore_host, PROJECT)
 
