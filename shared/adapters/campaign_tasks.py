@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
-from shared.adapters.tasks import TaskQueueNotConfiguredError, create_http_task, make_client
+from shared.adapters.tasks import TaskQueueNotConfiguredError, TasksClientHolder, create_http_task
 from shared.platform.queues import CAMPAIGN_STEPS_QUEUE
-from shared.platform.settings import TasksSettings, get_settings
+from shared.platform.settings import get_settings
 
 if TYPE_CHECKING:
-    from google.cloud.tasks_v2 import CloudTasksClient
+    pass
 
 
 class StepQueue(Protocol):
@@ -32,22 +32,10 @@ class StepQueue(Protocol):
 
 
 @dataclass
-class CloudTasksStepQueue:
+class CloudTasksStepQueue(TasksClientHolder):
     """Steps on the ``campaign-steps`` queue, posted to ``CAMPAIGN_STEP_URL``."""
 
-    settings: TasksSettings
-    client: CloudTasksClient | None = None
     queue: str = CAMPAIGN_STEPS_QUEUE.name
-
-    def __post_init__(self) -> None:
-        self._lock = threading.Lock()
-
-    def _client(self) -> CloudTasksClient:
-        if self.client is None:
-            with self._lock:
-                if self.client is None:
-                    self.client = make_client(self.settings)
-        return self.client
 
     def enqueue_step(
         self, task_id: str, body: Mapping[str, Any], *, schedule_time: datetime | None = None

@@ -41,8 +41,9 @@ class TaskQueue(Protocol):
 
 
 @dataclass
-class CloudTasksQueue:
-    """The real adapter, over ``google-cloud-tasks``; the client is injected or made lazily."""
+class TasksClientHolder:
+    """A ``google-cloud-tasks`` client, injected or made on first use (once, whatever the
+    threads): what every Cloud Tasks adapter here starts from."""
 
     settings: TasksSettings
     client: CloudTasksClient | None = None
@@ -56,6 +57,11 @@ class CloudTasksQueue:
                 if self.client is None:
                     self.client = make_client(self.settings)
         return self.client
+
+
+@dataclass
+class CloudTasksQueue(TasksClientHolder):
+    """The real adapter, over ``google-cloud-tasks``; the client is injected or made lazily."""
 
     def queue_path(self) -> str:
         if not self.settings.configured or not self.settings.project:
