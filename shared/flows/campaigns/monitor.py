@@ -181,26 +181,38 @@ def _health(db: Client, campaign_id: str, limits: Limits, quitters: set[str]) ->
     return health(sends, quitters, limits)
 
 
-def _pause(db: Client, campaign_id: str, verdict: Health, now: datetime) -> CampaignStatus:
+def _leave_sending(
+    db: Client, campaign_id: str, to: CampaignStatus, fields: Mapping[str, Any]
+) -> tuple[CampaignStatus, bool]:
+    """Move a ``sending`` campaign to ``to`` with ``fields``; any other status is left as it
+    is. (The status afterwards, whether this call moved it.)"""
+
     def decide(current: dict[str, Any] | None) -> dict[str, Any]:
         if (
             current is None
             or CampaignStatus.parse(current.get("status")) is not CampaignStatus.SENDING
         ):
             return {}
-        return {
-            "status": CampaignStatus.PAUSED.value,
-            "statusReason": verdict.reason,
-            "statusDetail": verdict.detail,
-            "pausedAt": now,
-            "pausedBy": "system",
-        }
+        return {"status": to.value, **fields}
 
     written = campaigns.change(db, campaign_id, decide)
     if written.fields:
+        return to, True
+    current = CampaignStatus.parse((written.current or {}).get("status"))
+    return current or CampaignStatus.SENDING, False
+
+
+def _pause(db: Client, campaign_id: str, verdict: Health, now: datetime) -> CampaignStatus:
+    fields = {
+        "statusReason": verdict.reason,
+        "statusDetail": verdict.detail,
+        "pausedAt": now,
+        "pausedBy": "system",
+    }
+    status, moved = _leave_sending(db, campaign_id, CampaignStatus.PAUSED, fields)
+    if moved:
         log.warning("campaign %s paused itself: %s", campaign_id, verdict.detail)
-        return CampaignStatus.PAUSED
-    return CampaignStatus.parse((written.current or {}).get("status")) or CampaignStatus.SENDING
+    return status
 
 
 def pause_for_template(
@@ -211,23 +223,11 @@ def pause_for_template(
 
 
 def _complete(db: Client, campaign_id: str, now: datetime) -> CampaignStatus:
-    def decide(current: dict[str, Any] | None) -> dict[str, Any]:
-        if (
-            current is None
-            or CampaignStatus.parse(current.get("status")) is not CampaignStatus.SENDING
-        ):
-            return {}
-        return {
-            "status": CampaignStatus.COMPLETED.value,
-            "completedAt": now,
-            "statusReason": "completed",
-        }
-
-    written = campaigns.change(db, campaign_id, decide)
-    if written.fields:
+    fields = {"completedAt": now, "statusReason": "completed"}
+    status, moved = _leave_sending(db, campaign_id, CampaignStatus.COMPLETED, fields)
+    if moved:
         log.info("campaign %s completed", campaign_id)
-        return CampaignStatus.COMPLETED
-    return CampaignStatus.parse((written.current or {}).get("status")) or CampaignStatus.SENDING
+    return status
 
 
 def _next_tick(
