@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from shared.adapters.tasks import TaskQueue
@@ -17,7 +18,6 @@ from shared.platform.clock import utcnow
 from shared.platform.log import get_logger
 from shared.platform.settings import get_settings
 from shared.rules.changes import CustomerEvent, order_events, ticket_events
-from shared.rules.consent import ConsentFacts
 from shared.rules.planner import Source, plan_drafts
 from shared.store.client import get_db
 from shared.store.customers import load_customer
@@ -52,32 +52,32 @@ def notify(
     consent = facts_for_plan(
         db, customer, change.after, keys, default_country=settings.default_country
     )
+    plan = partial(
+        plan_drafts,
+        source=source,
+        customer=customer,
+        event_id=change.event_id,
+        settings=settings,
+        shop=shop,
+        now=now,
+    )
+    why_not_read = False
     summary: list[dict[str, Any]] = []
     for event in events:
-
-        def drafts_with(facts: ConsentFacts, event: CustomerEvent = event) -> list[Any]:
-            return plan_drafts(
-                event,
-                source=source,
-                customer=customer,
-                event_id=change.event_id,
-                settings=settings,
-                shop=shop,
-                now=now,
-                consent=facts,
-            )
-
-        drafts = drafts_with(consent)
-        if customer.profile is not None and any(
-            d.status_reason == Reason.SMS_NOT_OPTED_IN for d in drafts
+        drafts = plan(event, consent=consent)
+        if (
+            not why_not_read
+            and customer.profile is not None
+            and any(d.status_reason == Reason.SMS_NOT_OPTED_IN for d in drafts)
         ):
             # Nothing could go and SMS is off: a STOP in the ledger says why (a rare path, so
-            # the registered customer's events are read only here).
+            # the registered customer's events are read only here, once per change).
             consent = facts_for_plan(
                 db, customer, change.after, keys, default_country=settings.default_country,
                 why_not=True,
             )  # fmt: skip
-            drafts = drafts_with(consent)
+            why_not_read = True
+            drafts = plan(event, consent=consent)
         results = submit(drafts, db=db, queue=queue, now=now)
         summary.append(
             {"type": event.key.value, "notifications": [r.notification_id for r in results]}
