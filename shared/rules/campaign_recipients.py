@@ -39,10 +39,11 @@ from shared.rules.sms_footer import opt_out_values
 from shared.rules.templates import choose_language
 from shared.rules.timerules import send_time
 
-_SWITCH_OFF = {
-    Channel.WHATSAPP: ("whatsapp_enabled", "whatsapp_not_opted_in"),
-    Channel.SMS: ("sms_enabled", Reason.SMS_NOT_OPTED_IN.value),
-    Channel.EMAIL: ("email_enabled", Reason.EMAIL_DISABLED.value),
+# Why a channel whose switch is off cannot carry the campaign.
+_SWITCHED_OFF = {
+    Channel.WHATSAPP: "whatsapp_not_opted_in",
+    Channel.SMS: Reason.SMS_NOT_OPTED_IN.value,
+    Channel.EMAIL: Reason.EMAIL_DISABLED.value,
 }
 
 
@@ -104,12 +105,12 @@ def choose_channel(
     country = message_country(profile, {}, deployment.default_country)
     refusals: list[_Choice] = []
     for channel in campaign.channels:
-        switch, off_reason = _SWITCH_OFF[channel]
         if channel in consent.opted_out:
             refusals.append(_Choice(channel, None, Reason.OPTED_OUT, "the ledger holds an opt-out"))
             continue
-        if not getattr(prefs, switch):
-            refusals.append(_Choice(channel, None, off_reason, f"{channel.value} is switched off"))
+        if not prefs.allows(channel):
+            reason = _SWITCHED_OFF[channel]
+            refusals.append(_Choice(channel, None, reason, f"{channel.value} is switched off"))
             continue
         if not consent.allows_marketing(channel):
             refusals.append(
