@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # what type checkers and readers see; at run time __getattr__
     from functions.meta_webhook import meta_webhook as meta_webhook  # noqa: PLC0414 (re-exported)
     from functions.on_campaign_written import on_campaign_written as on_campaign_written  # noqa: PLC0414 (re-exported)
     from functions.on_cart_written import on_cart_written as on_cart_written  # noqa: PLC0414 (re-exported)
+    from functions.on_consent_written import on_consent_written as on_consent_written  # noqa: PLC0414 (re-exported)
     from functions.on_order_written import on_order_written as on_order_written  # noqa: PLC0414 (re-exported)
     from functions.on_ticket_written import on_ticket_written as on_ticket_written  # noqa: PLC0414 (re-exported)
     from functions.twilio_inbound import twilio_inbound as twilio_inbound  # noqa: PLC0414 (re-exported)

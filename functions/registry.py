@@ -122,6 +122,13 @@ TARGETS: tuple[Target, ...] = (
         Trigger("campaigns/{campaignId}"),
     ),
     Target(
+        "on_consent_written",
+        CLOUDEVENT,
+        TRIGGER,
+        Deploy(timeout="60s"),
+        Trigger("consent_events/{eventId}"),
+    ),
+    Target(
         "campaign_step",
         HTTP,
         INTERNAL,

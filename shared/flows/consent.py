@@ -12,7 +12,8 @@ Writers (each records a ``consent_events`` document with the contract's fields, 
 
 Readers: ``facts_for_plan`` (the cascade) and ``facts_for_delivery`` (the live check) read only
 what a decision needs: a walk-in's number for their service messages, the customer's ledger for
-a marketing one, nothing otherwise.
+a marketing one (at planning, the replay their profile carries when it has one:
+``shared.flows.consent_state``; at delivery, always the ledger), nothing otherwise.
 """
 
 from __future__ import annotations
@@ -207,8 +208,9 @@ def facts_for_plan(
     (the events of the number they gave) for service messages; the customer's own events for
     marketing ones when ``marketingEnabled`` is on (without it nothing is sent, nothing read).
     ``why_not``: a registered customer's own events too, to tell a STOP from a switch never
-    turned on (read only once a plan found nothing to send). ``on_query`` is told how many
-    events each query returned (the cart sweep counts reads)."""
+    turned on (read only once a plan found nothing to send). The customer's own events come
+    from their profile's ``consentState`` when it has one (no query). ``on_query`` is told how
+    many events each query returned (the cart sweep counts reads)."""
     wanted = set(keys)
     events: list[ConsentEvent] = []
     service = any(key.purpose is Purpose.SERVICE for key in wanted)
@@ -223,6 +225,8 @@ def facts_for_plan(
         and profile is not None
         and (why_not or (marketing and profile.notification_preferences.marketing_enabled))
     ):
+        if profile.consent_state is not None and not events:
+            return ConsentFacts.of_state(profile.consent_state)  # kept by on_consent_written
         events += _counted(consent.of_customer(db, customer.customer_id), on_query)
     return ConsentFacts.from_events(events)
 

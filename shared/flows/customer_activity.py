@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from shared.model.change import DocumentChange
 from shared.platform.log import get_logger
 from shared.rules.customer_activity import ActivityUpdate, cart_activity, order_activity
-from shared.store.customers import keep_activity
+from shared.store.customers import keep_fields
 
 if TYPE_CHECKING:
     from google.cloud.firestore import Client
@@ -20,7 +20,7 @@ log = get_logger(__name__)
 def _keep(update: ActivityUpdate | None, db: Client) -> bool:
     if update is None:
         return False
-    written = keep_activity(db, update.customer_id, update.decide)
+    written = keep_fields(db, update.customer_id, update.decide)
     if written:
         log.info(
             "profile activity kept",

@@ -167,3 +167,63 @@ class ConsentEvent:
                 {k: v for k, v in doc.items() if k not in _KNOWN and k not in legacy}
             ),
         )
+
+
+# How many event ids a profile's ``consentState`` lists: a customer's ledger is a handful of
+# events; past this the state still counts them (the count orders two replays), it only stops
+# naming them (a redelivered trigger then replays the ledger instead of recognising its event).
+STATE_EVENT_IDS = 50
+
+
+@dataclass(frozen=True)
+class ConsentState:
+    """``customer_profiles.consentState``: the customer's own ledger (their ``customerId``
+    events), replayed by ``shared.rules.consent`` and kept on the profile by the system, so a
+    campaign page or the cart sweep reads one document per customer instead of querying the
+    ledger. ``events`` is how many events the replay saw: the ledger only grows, so a replay
+    that saw more is the newer one. ``event_ids`` names them while there are few."""
+
+    opted_out: frozenset[Channel] = frozenset()
+    marketing: frozenset[Channel] = frozenset()
+    events: int = 0
+    event_ids: frozenset[str] = frozenset()
+    at: datetime | None = None  # when it was replayed
+
+    def knows(self, event_id: str) -> bool:
+        """Whether this replay included the event ``event_id``."""
+        return event_id in self.event_ids
+
+    def to_document(self) -> dict[str, Any]:
+        return {
+            "optedOut": sorted(c.value for c in self.opted_out),
+            "marketing": sorted(c.value for c in self.marketing),
+            "events": self.events,
+            "eventIds": sorted(self.event_ids)[:STATE_EVENT_IDS],
+            "at": self.at,
+        }
+
+    @classmethod
+    def from_document(cls, value: Any) -> ConsentState | None:
+        """The stored state, or None when absent or not a state (the ledger is read instead:
+        a malformed state never stands for a consent)."""
+        if not isinstance(value, Mapping):
+            return None
+        events = value.get("events")
+        opted_out, marketing = value.get("optedOut"), value.get("marketing")
+        if not isinstance(events, int) or isinstance(events, bool) or events < 0:
+            return None
+        if not isinstance(opted_out, list | tuple) or not isinstance(marketing, list | tuple):
+            return None
+        channels = [_channel(v) for v in (*opted_out, *marketing)]
+        if any(c is None for c in channels):
+            return None
+        ids = value.get("eventIds")
+        return cls(
+            opted_out=frozenset(c for c in map(_channel, opted_out) if c is not None),
+            marketing=frozenset(c for c in map(_channel, marketing) if c is not None),
+            events=events,
+            event_ids=frozenset(i for i in ids if isinstance(i, str))
+            if isinstance(ids, list | tuple)
+            else frozenset(),
+            at=as_datetime(value.get("at")),
+        )

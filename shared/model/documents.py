@@ -13,6 +13,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
+from shared.model.consent import ConsentState
 from shared.model.enums import Channel
 
 _TRUE = frozenset({"1", "true", "yes", "on", "t", "y"})
@@ -102,6 +103,8 @@ class CustomerProfile:
     # customer's number, and the number WhatsApp said they moved to (``user_changed_number``).
     whatsapp_user_id: str | None = None
     whatsapp_phone: str | None = None
+    # Kept by the system (``on_consent_written``): the customer's ledger, replayed.
+    consent_state: ConsentState | None = None
 
     @classmethod
     def from_document(cls, customer_id: str, data: Mapping[str, Any]) -> CustomerProfile:
@@ -128,6 +131,7 @@ class CustomerProfile:
             extra=MappingProxyType({k: v for k, v in data.items() if k not in known}),
             whatsapp_user_id=as_text(data.get("whatsappUserId")),
             whatsapp_phone=as_text(data.get("whatsappPhone")),
+            consent_state=ConsentState.from_document(data.get("consentState")),
         )
 
 
@@ -145,6 +149,7 @@ _PROFILE_FIELDS = frozenset(
         "lastInboundAt",
         "whatsappUserId",
         "whatsappPhone",
+        "consentState",
     }
 )
 

@@ -17,15 +17,27 @@ Rules (issue 15):
   are older than every dated one (they cannot prove anything recent).
 - A registration-form opt-in without the version of its text proves nothing: CNIL asks to be
   able to show what the customer agreed to.
+
+The replay of a customer's own events is also kept on their profile (``consentState``,
+``shared.model.consent.ConsentState``) by ``on_consent_written``: ``replay_state`` makes it,
+``ConsentFacts.of_state`` reads it back, ``state_update`` decides whether a replay replaces the
+stored one (only a replay that saw at least as many events: the ledger only grows).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
-from shared.model.consent import ConsentEvent, ConsentPurpose, ConsentSource
+from shared.model.consent import (
+    STATE_EVENT_IDS,
+    ConsentEvent,
+    ConsentPurpose,
+    ConsentSource,
+    ConsentState,
+)
 from shared.model.enums import Channel, Purpose
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -55,6 +67,11 @@ class ConsentFacts:
         return channel in self.marketing
 
     @classmethod
+    def of_state(cls, state: ConsentState) -> ConsentFacts:
+        """The facts a profile's ``consentState`` kept (the same replay, done when written)."""
+        return cls(state.opted_out, state.marketing)
+
+    @classmethod
     def from_events(cls, events: Iterable[ConsentEvent]) -> ConsentFacts:
         """Replay ``events`` (any order) into the facts of the module's rules."""
         opted_out: set[Channel] = set()
@@ -73,3 +90,35 @@ class ConsentFacts:
             elif is_marketing_proof(event):
                 marketing.add(channel)
         return cls(frozenset(opted_out), frozenset(marketing))
+
+
+def replay_state(events: Iterable[ConsentEvent], at: datetime) -> ConsentState:
+    """The ``consentState`` of a customer whose own ledger is ``events``."""
+    listed = list(events)
+    facts = ConsentFacts.from_events(listed)
+    return ConsentState(
+        opted_out=facts.opted_out,
+        marketing=facts.marketing,
+        events=len(listed),
+        event_ids=frozenset(e.event_id for e in listed)
+        if len(listed) <= STATE_EVENT_IDS
+        else frozenset(),
+        at=at,
+    )
+
+
+def state_update(current: Mapping[str, Any] | None, state: ConsentState) -> dict[str, Any]:
+    """The profile fields to write for ``state`` (empty: keep what is there). A profile is
+    never created for a state; a stored state from a replay that saw more events is newer
+    (two triggers racing: the one that read the ledger first must not overwrite the other);
+    the same facts from the same events are not written again."""
+    if current is None:
+        return {}
+    stored = ConsentState.from_document(current.get("consentState"))
+    if stored is not None:
+        if stored.events > state.events:
+            return {}
+        same_facts = (stored.opted_out, stored.marketing) == (state.opted_out, state.marketing)
+        if same_facts and stored.events == state.events and stored.event_ids == state.event_ids:
+            return {}
+    return {"consentState": state.to_document()}

@@ -1,5 +1,5 @@
 """Firestore access for campaigns: the campaign document, its audience page by page, the
-ledger of a page's customers, its messages created in batches, and what its results count.
+its messages created in batches, and what its results count.
 
 Every query is indexed (``firestore.indexes.json``) and bounded: the audience is read one page
 per call (a cursor: the last document of the previous page), messages are counted with
@@ -10,7 +10,6 @@ documents a figure needs one by one are read (failures, opt-outs, attributed ord
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -47,14 +46,6 @@ if TYPE_CHECKING:
     Snapshot = DocumentSnapshot[DocumentReference]
 
 log = get_logger(__name__)
-IN_LIMIT = 30  # values of one ``in`` filter
-# A page's ledger queries two at a time: 7 queries for a page of 200 take 4 round trips
-# instead of 2 (tens of ms on Firestore). The local emulator evaluates each ``in`` value as a
-# pass over the whole collection and holds what it gathered until the query ends: four queries
-# of 30 at once over a 10,000-event ledger exhausted its heap (queries failed as UNKNOWN after
-# 25 to 30 s); two did not, and planned 5,000 in 81 s against 112 s one at a time
-# (docs/campaigns.md, "Cost").
-LEDGER_THREADS = 2
 MAX_LISTED = 1000  # documents read one by one for one figure (failures, cancellations)
 
 
@@ -157,29 +148,6 @@ def campaign_cursor(db: Client, profile_id: str) -> Snapshot | None:
 def audience_count(db: Client, query: AudienceQuery) -> int:
     """How many profiles the indexed part of the audience matches (one aggregation query)."""
     return _count(_audience(db, query))
-
-
-def consent_of_customers(
-    db: Client, customer_ids: Sequence[str]
-) -> tuple[dict[str, list[ConsentEvent]], int]:
-    """The ledger of each customer (``in`` queries of 30), and the reads it cost."""
-    found: dict[str, list[ConsentEvent]] = {c: [] for c in customer_ids}
-    ids = [c for c in customer_ids if c and "/" not in c]
-    chunks = [ids[i : i + IN_LIMIT] for i in range(0, len(ids), IN_LIMIT)]
-
-    def one(chunk: list[str]) -> list[Any]:
-        query = db.collection(CONSENT_EVENTS).where(filter=_filter("customerId", "in", chunk))
-        return list(query.stream())
-
-    reads = 0
-    with ThreadPoolExecutor(max_workers=max(1, min(LEDGER_THREADS, len(chunks)))) as pool:
-        for docs in pool.map(one, chunks):  # a page's queries at once, not one after another
-            reads += max(len(docs), 1)
-            for snap in docs:
-                event = ConsentEvent.from_document(snap.id, snap.to_dict() or {})
-                if event.customer_id in found:
-                    found[event.customer_id].append(event)
-    return found, reads
 
 
 # -- the campaign's messages ----------------------------------------------------------------------

@@ -17,7 +17,7 @@ from shared.store.client import compare_and_set, read
 from shared.store.collections import CLIENTS, PROFILES
 
 if TYPE_CHECKING:
-    from google.cloud.firestore import Client, DocumentReference
+    from google.cloud.firestore import Client, DocumentReference, DocumentSnapshot
 
 
 def _usable(document_id: str | None) -> bool:
@@ -78,13 +78,25 @@ def remove_push_tokens(db: Client, customer_id: str, tokens: tuple[str, ...]) ->
     profile_ref(db, customer_id).update({"fcmTokens": firestore.ArrayRemove(list(tokens))})
 
 
-def keep_activity(
+def keep_fields(
     db: Client,
     customer_id: str,
     decide: Callable[[Mapping[str, Any] | None], Mapping[str, Any] | None],
+    *,
+    snapshot: DocumentSnapshot[Any] | None = None,
 ) -> bool:
-    """Update a profile with what ``decide`` says from its current fields (never creates one;
-    a concurrent write makes it read and decide again). True when something was written."""
+    """Update a profile's system-kept fields (``lastOrderAt``, ``cartStatus``,
+    ``consentState``) with what ``decide`` says from its current ones (never creates a
+    profile; a concurrent write makes it read and decide again; ``snapshot``: the caller's
+    read, saving one). True when something was written."""
     if not _usable(customer_id):
         return False
-    return bool(compare_and_set(profile_ref(db, customer_id), decide).fields)
+    return bool(compare_and_set(profile_ref(db, customer_id), decide, snapshot=snapshot).fields)
+
+
+def profile_snapshot(db: Client, customer_id: str) -> DocumentSnapshot[Any] | None:
+    """The profile's snapshot (fields and update time), or None."""
+    if not _usable(customer_id):
+        return None
+    snap = profile_ref(db, customer_id).get()
+    return snap if snap.exists else None

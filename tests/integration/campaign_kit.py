@@ -24,10 +24,11 @@ from shared.flows.campaigns.plan import PageOutcome, plan_page
 from shared.flows.campaigns.resume import resume_page
 from shared.flows.campaigns.trigger import handle_campaign_change
 from shared.flows.consent import record_consent
+from shared.flows.consent_state import handle_consent_change
 from shared.flows.deliver import Outcome, deliver
 from shared.model.campaign import CampaignStep, StepKind
 from shared.model.change import DocumentChange
-from shared.model.consent import ConsentAction, ConsentPurpose, ConsentSource
+from shared.model.consent import ConsentAction, ConsentEvent, ConsentPurpose, ConsentSource
 from shared.model.enums import Channel
 from shared.platform.settings import get_settings
 from shared.store.shop import clear_cache
@@ -130,7 +131,7 @@ class Shop:
             }
         )
         for channel in channels:
-            record_consent(
+            event = record_consent(
                 self.db,
                 source=ConsentSource.COUNTER,
                 channel=channel,
@@ -142,9 +143,24 @@ class Shop:
                 customer_id=customer_id,
                 recorded_by="staff-1",
             )
+            self._written(event)
         return number
 
+    def _written(self, event: ConsentEvent) -> None:
+        """``on_consent_written`` for ``event``, as the stack's trigger runs it (this shop's
+        project has no triggers): its customer's ``consentState`` replayed."""
+        change = DocumentChange(
+            event_id=f"ev-{uuid.uuid4().hex[:8]}",
+            event_type="google.cloud.firestore.document.v1.written",
+            path=f"consent_events/{event.event_id}",
+            before=None,
+            after=event.to_document(),
+        )
+        handle_consent_change(change, db=self.db, now=self.now)
+
     def opt_out(self, customer_id: str, channel: Channel, at: datetime) -> None:
+        """A marketing opt-out recorded; its trigger has not run yet (the live check at
+        delivery reads the ledger, not the profile's state)."""
         record_consent(
             self.db,
             source=ConsentSource.PREFERENCE_PAGE,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from google.cloud import firestore
 
 from bench.infra import RpcCounter
 from devstack.fakes import FakeProvidersClient
@@ -142,10 +143,10 @@ def test_customers_sharing_a_number_get_the_campaign_once_replays_included(
     assert sum(sent.values()) == 4  # d0 for the three, d2, d3, d5
 
 
-def test_planning_reads_each_recipient_twice_and_the_campaign_once_a_page(shop: Shop) -> None:
-    """Per recipient its profile (the audience query) and its ledger event (the page's
-    ``in``-queries), nothing else, and two writes (its message, the destination's claim); per
-    page the campaign (still running? the same run?) and at most once the shop's settings
+def test_planning_reads_each_recipient_once_and_the_campaign_once_a_page(shop: Shop) -> None:
+    """Per recipient its profile (the audience query), which carries its replayed ledger
+    (``consentState``), nothing else, and two writes (its message, the destination's claim);
+    per page the campaign (still running? the same run?) and at most once the shop's settings
     (cached 5 s); the first page also marks the campaign ``sending`` (a read-decide-write) and
     advances it from what that write left (a read)."""
     for i in range(12):
@@ -157,14 +158,43 @@ def test_planning_reads_each_recipient_twice_and_the_campaign_once_a_page(shop: 
     assert [(o.outcome, o.matched, o.enqueued) for o in outcomes] == [("planned", 5, 5)] * 2 + [
         ("planned", 2, 2)
     ]
-    assert [o.reads for o in outcomes] == [10, 10, 4]  # what each page reports: the same count
+    assert [o.reads for o in outcomes] == [5, 5, 2]  # what each page reports: the same count
     rpc = counter.snapshot()
-    per_recipient, per_page, first_page = 2 * 12, len(outcomes), 2
+    per_recipient, per_page, first_page = 12, len(outcomes), 2
     reads = rpc["reads"] + rpc["empty_queries"]
     assert per_recipient + per_page + first_page + 1 <= reads
     assert reads <= per_recipient + 2 * per_page + first_page
     # messages and their destination claims, each page's summary and advance
     assert rpc["writes"] == 2 * 12 + 2 * per_page + 1
+
+
+def test_a_profile_without_its_consent_state_is_planned_from_the_ledger(shop: Shop) -> None:
+    """Profiles written before ``on_consent_written`` existed (or whose trigger has not run):
+    the page queries their events, and decides as it would from the state."""
+    for name in ("amani", "baraka", "chiku"):
+        shop.customer(name)
+    shop.customer("dalila", channels=())  # never opted in
+    for name in ("baraka", "dalila"):  # as if written before the state existed
+        shop.db.collection("customer_profiles").document(name).update(
+            {"consentState": firestore.DELETE_FIELD}
+        )
+    shop.opt_out("chiku", Channel.WHATSAPP, NOW - timedelta(days=1))  # its trigger not run yet
+    shop.campaign("c-fallback")
+    shop.written("c-fallback", None)
+    (outcome,) = shop.plan_all(page_size=10)
+    assert outcome.reads == 4 + 1  # four profiles, baraka's proof (dalila's query: nothing)
+    by_customer = {d["customerId"]: d for d in shop.history("c-fallback")}
+    assert {c: d["status"] for c, d in by_customer.items()} == {
+        "amani": "pending",
+        "baraka": "pending",
+        "chiku": "pending",  # planned from its state; the live check reads the ledger
+        "dalila": "skipped",
+    }
+    assert by_customer["dalila"]["statusReason"] == "marketing_consent_not_recorded"
+    shop.deliver_all(now=NOW + timedelta(minutes=1))
+    after = {d["customerId"]: d["status"] for d in shop.history("c-fallback")}
+    assert after["chiku"] == "cancelled"  # the ledger at send time has the opt-out
+    assert after["amani"] == after["baraka"] == "sent"
 
 
 def test_consent_and_the_window_hold_at_send_time(shop: Shop, fakes: FakeProvidersClient) -> None:

@@ -23,6 +23,7 @@ from devstack.stack import Stack
 from shared.adapters.tasks import TaskQueueError
 from shared.flows.carts.reminders import LEASE, source_event_id
 from shared.flows.carts.sweep import run_sweep
+from shared.flows.consent_state import backfill
 from shared.model.ids import notification_id
 from shared.platform.settings import Settings, SmtpSettings, TwilioSettings
 from shared.rules.cart_episodes import episode_of
@@ -201,9 +202,10 @@ def test_sweep_over_10000_carts_with_100_due_reads_about_100_documents(
     assert report["reminded_1"] == DUE_CARTS
     assert report["failed"] == 0
     assert len(set(queue.calls)) == len(queue.calls) == DUE_CARTS
-    # Per due cart: the cart itself (from the query), its customer's profile and the consent
-    # event proving the marketing opt-in (one query); plus the settings document. Nothing grows
-    # with the 9,900 carts that are not due.
+    # Per due cart: the cart itself (from the query), its customer's profile and, as these
+    # profiles carry no ``consentState`` (no trigger in this project), the consent event proving
+    # the marketing opt-in (one query); plus the settings document. Nothing grows with the 9,900
+    # carts that are not due.
     assert probe.documents == report["reads"] == 3 * DUE_CARTS + 1
     assert probe.queries == report["queries"]
 
@@ -219,6 +221,21 @@ def _seed_due(db: Any, count: int) -> None:
     docs += [("customer_profiles", f"due-{i}", profile(f"Due{i}")) for i in range(count)]
     docs += [proof(f"due-{i}") for i in range(count)]
     write_all(db, docs)
+
+
+def test_a_sweep_reads_the_consent_state_on_the_profile_not_the_ledger(emulator_host: str) -> None:
+    """Once the profiles carry their replayed ledger (``on_consent_written``; the backfill
+    here), a due cart costs two reads: itself and its customer's profile."""
+    db = client_for(emulator_host, "demo-cart-state")
+    _seed_due(db, 20)
+    done = backfill(db, now=NOW)
+    assert (done.customers, done.written, done.no_profile) == (20, 20, 0)
+    probe = ReadProbe(db)
+    report = run_sweep(
+        db=db, queue=RecordingQueue(), now=NOW, settings=SETTINGS, page_size=7
+    ).as_json()
+    assert (report["due"], report["reminded_1"]) == (20, 20)
+    assert probe.documents == report["reads"] == 2 * 20 + 1
 
 
 def _sweeps_at_once(db: Any, queue: RecordingQueue, now: datetime, n: int) -> list[dict[str, Any]]:

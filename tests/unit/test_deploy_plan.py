@@ -41,6 +41,7 @@ TRIGGERS = {
     "on_order_written": "orders/{orderId}",
     "on_cart_written": "carts/{cartId}",
     "on_campaign_written": "campaigns/{campaignId}",
+    "on_consent_written": "consent_events/{eventId}",
 }
 
 ENV_FILE = f"""\

@@ -51,7 +51,9 @@ class QueryShape:
         return implicit + self.orders
 
     def needs_composite(self) -> bool:
-        orders = self.effective_orders()
+        # Firestore orders by ``__name__`` after the last order implicitly: a single-field
+        # order followed by ``__name__`` is served by the automatic single-field index.
+        orders = tuple(o for o in self.effective_orders() if o[0] != "__name__")
         if len(self.ranges) > 1 or len(orders) > 1:
             return True
         return bool(self.equalities and orders)
@@ -177,6 +179,13 @@ QUERY_SITES: dict[str, tuple[QueryShape, ...]] = {
     ),
     "shared/store/consent.py::every_event": (
         _shape("consent_events", orders=(("__name__", ASC),), note="every event, by id"),
+    ),
+    "shared/store/consent.py::by_customer": (
+        _shape(
+            "consent_events",
+            orders=(("customerId", ASC), ("__name__", ASC)),
+            note="every event naming a customer, grouped by customer (the state's backfill)",
+        ),
     ),
     # The console's reads (issue 17); _filter is the FieldFilter helper of the sites below.
     "shared/store/console.py::_filter": (),

@@ -57,6 +57,7 @@ def test_the_stack_runs_every_registry_target_and_registers_its_trigger_document
         "orders": "on_order_written",
         "carts": "on_cart_written",
         "campaigns": "on_campaign_written",
+        "consent_events": "on_consent_written",
     }
     assert watched("tickets").document == "tickets/{ticketId}"
     assert watched("carts").event_type == "google.cloud.firestore.document.v1.written"

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from shared.flows.campaigns.plan import deployment_of
+from shared.flows.consent_state import facts_of
 from shared.model.campaign import Campaign, CampaignStatus
 from shared.model.documents import CustomerProfile
 from shared.model.enums import NotificationStatus
@@ -22,7 +23,6 @@ from shared.platform.errors import InvalidInputError
 from shared.platform.settings import Settings, get_settings
 from shared.rules.campaign_audience import audience_query, matches
 from shared.rules.campaign_recipients import plan_recipient
-from shared.rules.consent import ConsentFacts
 from shared.store import campaigns
 
 if TYPE_CHECKING:
@@ -174,14 +174,14 @@ def count_audience(
             for pid, data in page.profiles
             if matches(campaign.audience, data)
         ]
-        ledgers, reads = campaigns.consent_of_customers(db, [p.id for p in profiles])
-        out.reads += reads
+        ledger = facts_of(db, profiles)
+        out.reads += ledger.reads
         for profile in profiles:
             out.matched += 1
             draft = plan_recipient(
                 campaign,
                 profile,
-                ConsentFacts.from_events(ledgers.get(profile.id, [])),
+                ledger.by_customer[profile.id],
                 deployment,
                 now=now,
             )

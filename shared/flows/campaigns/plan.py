@@ -1,12 +1,13 @@
 """One page of a campaign's audience: profiles read, recipients decided, messages created once
 and enqueued on the ``campaigns`` queue, then the next page enqueued.
 
-Reads per recipient: the profile (the page's query) and its ledger (``in`` queries of 30
-customers: the events returned). Writes: one batched commit of the page's history documents.
-A page run twice (a task redelivered, two chains after a resume) finds its documents and
-creates nothing twice; its tasks are enqueued again, harmlessly (delivery claims its work).
-The page stops without planning when the campaign is no longer running (paused: resuming goes
-on from the cursor kept in ``planning``) or the run was superseded by a resume.
+Reads per recipient: the profile (the page's query), which carries the customer's replayed
+ledger (``consentState``; for a profile without one, its events, ``in`` queries of 30).
+Writes: one batched commit of the page's history documents. A page run twice (a task
+redelivered, two chains after a resume) finds its documents and creates nothing twice; its
+tasks are enqueued again, harmlessly (delivery claims its work). The page stops without
+planning when the campaign is no longer running (paused: resuming goes on from the cursor kept
+in ``planning``) or the run was superseded by a resume.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from shared.adapters.campaign_tasks import StepQueue
 from shared.adapters.tasks import TaskQueue, get_queue
 from shared.flows.campaigns.steps import enqueue
+from shared.flows.consent_state import facts_of
 from shared.model.campaign import RUNNING, Campaign, CampaignStatus, CampaignStep, StepKind
 from shared.model.documents import CustomerProfile
 from shared.model.enums import NotificationStatus
@@ -37,7 +39,6 @@ from shared.rules.campaign_recipients import (
     one_per_destination,
     plan_recipient,
 )
-from shared.rules.consent import ConsentFacts
 from shared.rules.planner import configured_providers, preference_links
 from shared.store import campaigns, history
 from shared.store.client import get_db
@@ -128,14 +129,14 @@ def plan_page(
         if matches(campaign.audience, data)
     ]
     outcome.matched = len(profiles)
-    ledgers, reads = campaigns.consent_of_customers(db, [p.id for p in profiles])
-    outcome.reads += reads
+    ledger = facts_of(db, profiles)
+    outcome.reads += ledger.reads
     deployment = deployment_of(settings, db)
     drafts = [
         plan_recipient(
             campaign,
             profile,
-            ConsentFacts.from_events(ledgers.get(profile.id, [])),
+            ledger.by_customer[profile.id],
             deployment,
             now=now,
         )
