@@ -214,8 +214,12 @@ def _gsm7_char(ch: str) -> str:
     if ch in _EXTRA:
         return _EXTRA[ch]
     base = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
-    if base and is_gsm7(base):
-        return base
+    if base and base != ch:
+        # The letter under the accent may itself need the map (NFC made "∤" of "∣" and a
+        # combining overlay: "∣" is Smart Encoding's "|"). NFKD is idempotent: one level deep.
+        mapped = "".join(_gsm7_char(c) for c in base)
+        if is_gsm7(mapped):
+            return mapped
     return ch
 
 

@@ -246,6 +246,7 @@ _MAPPABLE = sorted(GSM7_BASIC | GSM7_EXTENSION | set(SMART_ENCODING) | set("éê
 
 
 @example("\u1e1a\u0301")  # Ḛ́: no precomposed form, the acute stays apart after NFC
+@example("\u2223\u0338")  # ∣ and a combining overlay: NFC makes them "∤", which maps to "|"
 @given(st.text(alphabet=st.sampled_from(_MAPPABLE), max_size=200))
 def test_text_that_can_be_mapped_always_gives_gsm7(text: str) -> None:
     assert analyze(to_gsm7(text)).encoding == "GSM-7"
