@@ -141,9 +141,10 @@ def sweep_rows(r: sweep.SweepResult) -> list[Row]:
             ratio <= 2,
             f"{r.reads} reads ({r.queries} queries; sweep reports {r.reported_reads}) for "
             f"{r.due} due of {r.carts:,} carts, {r.reminded} reminded, {r.seconds:.1f} s",
-            "per due cart the cart (from the query), its customer's profile and the consent "
-            "event proving the marketing opt-in (issue 15, one query), plus the shop's settings "
-            "document once per sweep: 3 x due + 1",
+            "per due cart the cart (from the query) and its customer's profile, which carries "
+            "the replayed consent ledger (consentState: no ledger query), plus the shop's "
+            "settings document once per sweep: 2 x due + 1 (a profile without a state adds "
+            "its ledger query)",
         )
     ]
 

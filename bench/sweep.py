@@ -3,8 +3,10 @@
 The carts are seeded exactly as ``tests/integration/test_cart_sweep_cost.py`` seeds them (its
 helpers are reused: 100 carts idle 3 hours with their customers' profiles and the consent events
 proving their marketing opt-ins, and 9,900 that no sweep at that time may touch: recent, bought,
-recently reminded, finished), and the sweep runs
-in process (``shared.flows.carts.sweep.run_sweep``) with a recording queue. Reads are counted at the
+recently reminded, finished). The profiles then get their ``consentState`` from the backfill
+(``shared.flows.consent_state.backfill``), as ``on_consent_written`` keeps them in a deployed
+shop (this project has no triggers), and the sweep runs in process
+(``shared.flows.carts.sweep.run_sweep``) with a recording queue. Reads are counted at the
 client's RPC layer; the sweep's own report is shown beside them.
 """
 
@@ -39,6 +41,7 @@ class SweepResult:
 
 def measure(services: Services, *, say: Callable[[str], None] = print) -> SweepResult:
     from shared.flows.carts.sweep import run_sweep  # noqa: PLC0415
+    from shared.flows.consent_state import backfill  # noqa: PLC0415
     from tests.integration.test_cart_sweep_cost import (  # noqa: PLC0415
         DUE_CARTS,
         NOW,
@@ -58,8 +61,9 @@ def measure(services: Services, *, say: Callable[[str], None] = print) -> SweepR
     docs += [proof(f"due-{i}") for i in range(DUE_CARTS)]  # the marketing opt-in (issue 15)
     docs += [("carts", f"c-{i:05d}", not_due_cart(i)) for i in range(TOTAL_CARTS - DUE_CARTS)]
     write_all(db, docs)
+    states = backfill(db, now=NOW)
     seeded = time.perf_counter() - start
-    say(f"  seeded {TOTAL_CARTS} carts in {seeded:.1f} s")
+    say(f"  seeded {TOTAL_CARTS} carts in {seeded:.1f} s ({states.written} consent states)")
 
     counter = RpcCounter(db)
     start = time.perf_counter()
