@@ -17,9 +17,10 @@ goes out counts even if its trigger has not run yet.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
-from itertools import groupby
+from itertools import groupby, islice
 from typing import TYPE_CHECKING, Any
 
 from shared.model.change import DocumentChange
@@ -118,6 +119,10 @@ def facts_of(db: Client, profiles: Iterable[CustomerProfile]) -> Facts:
 # -- the backfill -----------------------------------------------------------------------------
 
 
+BACKFILL_THREADS = 8
+BACKFILL_CHUNK = 200  # customers in flight at most (their events are held until written)
+
+
 @dataclass
 class Backfill:
     customers: int = 0
@@ -131,15 +136,28 @@ def _by_customer(events: Iterator[ConsentEvent]) -> Iterator[tuple[str, list[Con
             yield customer_id, list(group)
 
 
-def backfill(db: Client, *, now: datetime | None = None, page_size: int = 300) -> Backfill:
+def backfill(
+    db: Client,
+    *,
+    now: datetime | None = None,
+    page_size: int = 300,
+    threads: int = BACKFILL_THREADS,
+) -> Backfill:
     """Every profile with consent events gets its state: the ledger read once, in
     ``customerId`` order (a cursor, one page per query), each customer's events replayed
-    together. Safe to run at any time and again (the state only moves to a newer replay)."""
+    together, a few customers at a time (each is a read and a write of their profile). Safe to
+    run at any time and again (the state only moves to a newer replay)."""
     now = now or utcnow()
     done = Backfill()
-    for customer_id, events in _by_customer(consent.by_customer(db, page_size=page_size)):
-        outcome = keep_consent_state(db, customer_id, now=now, events=events)
-        done.customers += 1
-        done.written += outcome == "written"
-        done.no_profile += outcome == "no_profile"
+
+    def one(item: tuple[str, list[ConsentEvent]]) -> str:
+        return keep_consent_state(db, item[0], now=now, events=item[1])
+
+    groups = _by_customer(consent.by_customer(db, page_size=page_size))
+    with ThreadPoolExecutor(max_workers=max(threads, 1)) as pool:
+        while chunk := list(islice(groups, BACKFILL_CHUNK)):
+            for outcome in pool.map(one, chunk):
+                done.customers += 1
+                done.written += outcome == "written"
+                done.no_profile += outcome == "no_profile"
     return done
