@@ -96,10 +96,9 @@ def of_customers(
     return found, reads
 
 
-def by_customer(db: Client, *, page_size: int = PAGE_SIZE) -> Iterator[ConsentEvent]:
-    """Every event that names a customer, in ``customerId`` order (then id): one customer's
-    events come together, one page (one query) at a time."""
-    query = db.collection(CONSENT_EVENTS).order_by("customerId").order_by("__name__")
+def _paged(query: Any, page_size: int) -> Iterator[ConsentEvent]:
+    """The events of an ordered ``query``, one page (one query) at a time, each page after
+    the last document of the one before (a cursor)."""
     query = query.limit(page_size)
     last = None
     while True:
@@ -111,14 +110,13 @@ def by_customer(db: Client, *, page_size: int = PAGE_SIZE) -> Iterator[ConsentEv
         last = page[-1]
 
 
+def by_customer(db: Client, *, page_size: int = PAGE_SIZE) -> Iterator[ConsentEvent]:
+    """Every event that names a customer, in ``customerId`` order (then id): one customer's
+    events come together."""
+    query = db.collection(CONSENT_EVENTS).order_by("customerId").order_by("__name__")
+    return _paged(query, page_size)
+
+
 def every_event(db: Client, *, page_size: int = PAGE_SIZE) -> Iterator[ConsentEvent]:
-    """The whole ledger, in document-id order, one page (one query) at a time."""
-    query = db.collection(CONSENT_EVENTS).order_by("__name__").limit(page_size)
-    last = None
-    while True:
-        page = list((query.start_after(last) if last is not None else query).stream())
-        for snapshot in page:
-            yield ConsentEvent.from_document(snapshot.id, snapshot.to_dict() or {})
-        if len(page) < page_size:
-            return
-        last = page[-1]
+    """The whole ledger, in document-id order."""
+    return _paged(db.collection(CONSENT_EVENTS).order_by("__name__"), page_size)
