@@ -95,7 +95,6 @@ class Facts:
 
     by_customer: Mapping[str, ConsentFacts]
     reads: int
-    from_ledger: int  # customers whose profile had no state
 
 
 def facts_of(db: Client, profiles: Iterable[CustomerProfile]) -> Facts:
@@ -113,7 +112,7 @@ def facts_of(db: Client, profiles: Iterable[CustomerProfile]) -> Facts:
         ledgers, reads = consent.of_customers(db, missing)
         for customer_id in missing:
             facts[customer_id] = ConsentFacts.from_events(ledgers.get(customer_id, []))
-    return Facts(facts, reads, len(missing))
+    return Facts(facts, reads)
 
 
 # -- the backfill -----------------------------------------------------------------------------

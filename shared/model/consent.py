@@ -214,13 +214,13 @@ class ConsentState:
             return None
         if not isinstance(opted_out, list | tuple) or not isinstance(marketing, list | tuple):
             return None
-        channels = [_channel(v) for v in (*opted_out, *marketing)]
-        if any(c is None for c in channels):
+        out, proven = [_channel(v) for v in opted_out], [_channel(v) for v in marketing]
+        if None in out or None in proven:
             return None
         ids = value.get("eventIds")
         return cls(
-            opted_out=frozenset(c for c in map(_channel, opted_out) if c is not None),
-            marketing=frozenset(c for c in map(_channel, marketing) if c is not None),
+            opted_out=frozenset(c for c in out if c is not None),
+            marketing=frozenset(c for c in proven if c is not None),
             events=events,
             event_ids=frozenset(i for i in ids if isinstance(i, str))
             if isinstance(ids, list | tuple)

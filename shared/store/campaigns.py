@@ -1,5 +1,5 @@
-"""Firestore access for campaigns: the campaign document, its audience page by page, the
-its messages created in batches, and what its results count.
+"""Firestore access for campaigns: the campaign document, its audience page by page, its
+messages created in batches, and what its results count.
 
 Every query is indexed (``firestore.indexes.json``) and bounded: the audience is read one page
 per call (a cursor: the last document of the previous page), messages are counted with
