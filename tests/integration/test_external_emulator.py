@@ -8,21 +8,33 @@ Cloud Firestore emulator started beforehand stands in for the developer's own.
 from __future__ import annotations
 
 import os
+import random
 from collections.abc import Sequence
 from pathlib import Path
 
 from devstack.config import ROOT, TRIGGERS, FunctionSpec, StackConfig
 from devstack.firestore.start import start_emulator
-from devstack.process import Child, free_port, stop_children
+from devstack.process import Child, port_is_free, stop_children
 from devstack.recorder import read_records
 from devstack.stack import Stack
 from tests.support.wait import wait_for
 
 
+def _fixed_port() -> int:
+    """A free port below the kernel's ephemeral range, as a developer's DEVSTACK_ROUTER_PORT
+    is: the emulator started in between binds its own ports with port 0 (the kernel's pick,
+    from that range), so it cannot take this one before the router binds it."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    for port in random.sample(range(low // 2, low), 200):
+        if port_is_free("127.0.0.1", port):
+            return port
+    raise RuntimeError(f"no free port below {low}")
+
+
 def test_a_developers_own_emulator_triggers_the_functions_through_the_router(
     tmp_path: Path,
 ) -> None:
-    router_port = free_port()
+    router_port = _fixed_port()
     children: list[Child] = []
 
     def spawn(name: str, argv: Sequence[str]) -> Child:
