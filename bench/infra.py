@@ -15,6 +15,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -247,6 +248,7 @@ class RpcCounter:
         self.commits = 0
         self.reads = 0
         self.queries = 0
+        self.queries_of: Counter[str] = Counter()  # queries by the collection they ask
         self.empty_queries = 0
         api = db._firestore_api
         commit, run_query, batch_get = api.commit, api.run_query, api.batch_get_documents
@@ -261,8 +263,10 @@ class RpcCounter:
 
         def counted_query(*args: Any, **kwargs: Any) -> Iterator[Any]:
             found = 0
+            collection = _queried_collection(kwargs.get("request", args[0] if args else None))
             with self._lock:
                 self.queries += 1
+                self.queries_of[collection] += 1
             try:
                 for response in run_query(*args, **kwargs):
                     if response._pb.HasField("document"):
@@ -295,6 +299,14 @@ class RpcCounter:
                 "queries": self.queries,
                 "empty_queries": self.empty_queries,
             }
+
+
+def _queried_collection(request: Any) -> str:
+    """The collection id a ``RunQuery`` request asks: the client passes a dict holding the
+    ``StructuredQuery`` message ("" when it cannot be told)."""
+    query = request.get("structured_query") if isinstance(request, dict) else None
+    sources = getattr(query, "from_", None)
+    return str(sources[0].collection_id) if sources else ""
 
 
 def write_all(db: Any, docs: list[tuple[str, str, dict[str, Any]]]) -> None:

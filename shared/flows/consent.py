@@ -10,10 +10,13 @@ Writers (each records a ``consent_events`` document with the contract's fields, 
 - ``opt_out_after_provider_refusal``: Twilio 21610, the number replied STOP to our sender;
 - inbound keywords and Meta's marketing preferences: ``shared.flows.inbound_consent``.
 
+Each writer keeps the customer's ``consentState`` before it returns
+(``shared.flows.consent_state.keep_state_for``).
+
 Readers: ``facts_for_plan`` (the cascade) and ``facts_for_delivery`` (the live check) read only
 what a decision needs: a walk-in's number for their service messages, the customer's ledger for
-a marketing one (at planning, the replay their profile carries when it has one:
-``shared.flows.consent_state``; at delivery, always the ledger), nothing otherwise.
+a marketing one (the replay their profile carries when it has one:
+``shared.flows.consent_state``), nothing otherwise.
 """
 
 from __future__ import annotations
@@ -22,11 +25,13 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
+from shared.flows.consent_state import keep_state_for
 from shared.model.consent import ConsentAction, ConsentEvent, ConsentPurpose, ConsentSource
-from shared.model.documents import CustomerContext
+from shared.model.documents import CustomerContext, CustomerProfile
 from shared.model.enums import Channel, EventKey, Purpose
 from shared.model.ids import consent_event_id
 from shared.model.record import NotificationRecord
+from shared.platform.clock import utcnow
 from shared.platform.errors import InvalidInputError
 from shared.platform.log import get_logger
 from shared.platform.masking import mask_phone
@@ -99,6 +104,7 @@ def record_consent(
     )
     created = consent.record(db, event)
     _move_switch(db, event)
+    keep_state_for(db, event, now=utcnow())
     if created:
         log.info(
             "%s %s %s from the %s",
@@ -185,6 +191,7 @@ def opt_out_after_provider_refusal(
     created = consent.record(db, event)
     if customer_id and "/" not in customer_id:
         customers.set_preferences(db, customer_id, {switch: False})
+    keep_state_for(db, event, now=now)
     if created:
         log.info(
             "opted %s out of %s after the provider refused", mask_phone(record.to), channel.value
@@ -239,14 +246,25 @@ def _counted(
     return events
 
 
-def facts_for_delivery(db: Client, record: NotificationRecord) -> ConsentFacts | None:
-    """The ledger facts the live check needs for ``record``, or None when it needs none."""
+def facts_for_delivery(
+    db: Client, record: NotificationRecord, profile: CustomerProfile | None = None
+) -> ConsentFacts | None:
+    """The ledger facts the live check needs for ``record``, or None when it needs none.
+    ``profile``: its customer's, as the live check just read it; its ``consentState`` answers
+    for a marketing message (our own writers keep it before they return; ``on_consent_written``
+    folds in what a device created), the ledger only when it has none."""
     if record.is_reply:
         return None
     if record.effective_purpose is Purpose.MARKETING:
-        return ConsentFacts.from_events(
-            consent.of_customer(db, record.customer_id) if record.customer_id else []
-        )
+        if not record.customer_id:
+            return ConsentFacts()
+        if (
+            profile is not None
+            and profile.id == record.customer_id
+            and profile.consent_state is not None
+        ):
+            return ConsentFacts.of_state(profile.consent_state)
+        return ConsentFacts.from_events(consent.of_customer(db, record.customer_id))
     if not record.customer_id and not record.profile_at_plan and record.to:
         return ConsentFacts.from_events(consent.of_address(db, record.to))
     return None

@@ -1,17 +1,26 @@
 """The profile's ``consentState``: the customer's own ledger, replayed and kept on their
 profile, so the readers that go through customers by the hundred (a campaign page, the cart
-sweep) read one document per customer instead of querying ``consent_events``.
+sweep) and the live check at delivery read one document per customer instead of querying
+``consent_events``.
 
-The one writer is ``keep_consent_state``, called by ``on_consent_written`` for every event
-recorded (by our flows, or created from a device as ``firestore.rules`` allow) and by the
-backfill (``python -m scripts.consent_state``) for profiles written before the state existed.
+The one writer is ``keep_consent_state``. It is called:
+
+- by our own flows, once they have stored an event for a customer (``keep_state_for``: the
+  preference page, the registration form and the counter through ``record_consent``, keywords,
+  Meta's marketing preferences, a provider's refusal), so the state already says it when the
+  flow returns;
+- by ``on_consent_written`` for every event written, which folds in the events created from a
+  device (as ``firestore.rules`` allow) and is the safety net for a flow that stored its event
+  and failed before keeping the state (for our own events it finds them ``known``);
+- by the backfill (``python -m scripts.consent_state``) for profiles written before the state
+  existed.
+
 It replays the whole of the customer's ledger each time, so a trigger delivered twice, late or
 out of order writes the same state; of two replays racing, the one that saw fewer events never
 overwrites the other (``shared.rules.consent.state_update``).
 
-Readers use the state when the profile has one and the ledger otherwise (``facts_of``). The
-live check at delivery keeps reading the ledger: a change recorded a moment before a message
-goes out counts even if its trigger has not run yet.
+Readers use the state when the profile has one and the ledger otherwise (``facts_of``, and
+``shared.flows.consent.facts_for_delivery``).
 """
 
 from __future__ import annotations
@@ -83,6 +92,16 @@ def handle_consent_change(
     if outcome == "written":
         log.info("consent state kept", extra={"customerId": customer_id})
     return {"outcome": outcome, "customerId": customer_id, "eventId": change.document_id}
+
+
+def keep_state_for(db: Client, event: ConsentEvent, *, now: datetime) -> str | None:
+    """Keep the state of ``event``'s customer once a flow of ours has stored it (None: the
+    event names no customer, the readers of a number's or an address's events query the
+    ledger). Safe to call for an event stored before: its replay is ``known``."""
+    customer_id = event.customer_id
+    if not customer_id or "/" in customer_id:
+        return None
+    return keep_consent_state(db, customer_id, now=now, event_id=event.event_id)
 
 
 # -- readers ----------------------------------------------------------------------------------

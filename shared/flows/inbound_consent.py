@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
+from shared.flows.consent_state import keep_state_for
 from shared.flows.inbound_context import Context, InboundOutcome
 from shared.model.consent import ConsentAction, ConsentEvent, ConsentPurpose, ConsentSource
 from shared.model.enums import Channel, Provider
@@ -102,7 +103,9 @@ def _record_event(ctx: Context, intent: Intent, keyword: str | None) -> bool:
             **({"editsMessageId": message.edits_message_id} if message.edits_message_id else {}),
         },
     )
-    return consent_store.record(ctx.db, event)
+    created = consent_store.record(ctx.db, event)
+    keep_state_for(ctx.db, event, now=ctx.now)
+    return created
 
 
 def handle_preference(
@@ -134,30 +137,26 @@ def handle_preference(
     event_id = consent_event_id("meta_preference", to, preference.category, preference.value, stamp)
     ref = consent_store.event_ref(db, event_id)
     action = "opt_in" if enabled else "opt_out"
-    claim = claims.claim(
-        db,
-        ref,
-        now=now,
-        lease=LEASE,
-        create=ConsentEvent(
-            event_id=event_id,
-            channel=Channel.WHATSAPP,
-            purpose=ConsentPurpose.MARKETING,
-            action=ConsentAction.OPT_IN if enabled else ConsentAction.OPT_OUT,
-            source=ConsentSource.PROVIDER,
-            to=to,
-            at=now,
-            customer_id=customer.customer_id,
-            client_id=customer.client.id if customer.client else None,
-            keyword=preference.value,
-            provider=Provider.META.value,
-            extra={"detail": preference.detail, "reportedAt": preference.at, "processedAt": None},
-        ).to_document(),
+    event = ConsentEvent(
+        event_id=event_id,
+        channel=Channel.WHATSAPP,
+        purpose=ConsentPurpose.MARKETING,
+        action=ConsentAction.OPT_IN if enabled else ConsentAction.OPT_OUT,
+        source=ConsentSource.PROVIDER,
+        to=to,
+        at=now,
+        customer_id=customer.customer_id,
+        client_id=customer.client.id if customer.client else None,
+        keyword=preference.value,
+        provider=Provider.META.value,
+        extra={"detail": preference.detail, "reportedAt": preference.at, "processedAt": None},
     )
+    claim = claims.claim(db, ref, now=now, lease=LEASE, create=event.to_document())
     if not claim.taken:
         return InboundOutcome(preference.who, "duplicate", customer.customer_id)
     try:
         set_preference(db, customer, "marketingEnabled", enabled)
+        keep_state_for(db, event, now=now)
     except Exception:
         claims.release(ref, now)
         raise

@@ -1,7 +1,8 @@
 """Read what a delivery's live check needs, then decide (``shared.rules.live``).
 
 The consent ledger is read only when the decision needs it: for a marketing message (is the
-proof still there?) and for a walk-in's message (did their number text STOP?).
+proof still there? the profile's ``consentState`` says, when it has one) and for a walk-in's
+message (did their number text STOP?).
 """
 
 from __future__ import annotations
@@ -54,6 +55,6 @@ def check(
         source=source,
         profile=profile,
         client_preferences=client_preferences,
-        consent=facts_for_delivery(db, record),
+        consent=facts_for_delivery(db, record, profile),
     )
     return verdict(record, facts, now=now, shop=shop, default_country=default_country)

@@ -159,8 +159,8 @@ class Shop:
         handle_consent_change(change, db=self.db, now=self.now)
 
     def opt_out(self, customer_id: str, channel: Channel, at: datetime) -> None:
-        """A marketing opt-out recorded; its trigger has not run yet (the live check at
-        delivery reads the ledger, not the profile's state)."""
+        """A marketing opt-out recorded by our own flow (the preference page): it keeps the
+        profile's state itself, with no trigger run."""
         record_consent(
             self.db,
             source=ConsentSource.PREFERENCE_PAGE,
@@ -172,6 +172,26 @@ class Shop:
             to=self.phones.get(customer_id),
             customer_id=customer_id,
         )
+
+    def device_opt_out(
+        self, customer_id: str, channel: Channel, at: datetime, *, trigger: bool
+    ) -> None:
+        """A marketing opt-out created from a device, as ``firestore.rules`` let staff record
+        one at the counter: only ``on_consent_written`` keeps the state (``trigger``: it ran)."""
+        doc = {
+            "channel": channel.value,
+            "purpose": "marketing",
+            "action": "opt_out",
+            "source": "counter",
+            "customerId": customer_id,
+            "to": self.phones.get(customer_id),
+            "at": at,
+            "recordedBy": "staff-1",
+        }
+        ref = self.db.collection("consent_events").document(f"dev-{uuid.uuid4().hex[:10]}")
+        ref.set(doc)
+        if trigger:
+            self._written(ConsentEvent.from_document(ref.id, doc))
 
     def campaign(self, campaign_id: str, **fields: Any) -> dict[str, Any]:
         doc = {
@@ -186,6 +206,9 @@ class Shop:
         }
         self.db.collection("campaigns").document(campaign_id).set(doc)
         return doc
+
+    def profile(self, customer_id: str) -> dict[str, Any]:
+        return self.db.collection("customer_profiles").document(customer_id).get().to_dict() or {}
 
     def doc(self, campaign_id: str) -> dict[str, Any]:
         return self.db.collection("campaigns").document(campaign_id).get().to_dict() or {}

@@ -182,7 +182,7 @@ def test_a_profile_without_its_consent_state_is_planned_from_the_ledger(shop: Sh
         shop.db.collection("customer_profiles").document(name).update(
             {"consentState": firestore.DELETE_FIELD}
         )
-    shop.opt_out("chiku", Channel.WHATSAPP, NOW - timedelta(days=1))  # its trigger not run yet
+    shop.opt_out("chiku", Channel.WHATSAPP, NOW - timedelta(days=1))  # kept on chiku's state
     shop.campaign("c-fallback")
     shop.written("c-fallback", None)
     (outcome,) = shop.plan_all(page_size=10)
@@ -191,14 +191,53 @@ def test_a_profile_without_its_consent_state_is_planned_from_the_ledger(shop: Sh
     assert {c: d["status"] for c, d in by_customer.items()} == {
         "amani": "pending",
         "baraka": "pending",
-        "chiku": "pending",  # planned from its state; the live check reads the ledger
+        "chiku": "skipped",
         "dalila": "skipped",
     }
+    assert by_customer["chiku"]["statusReason"] == by_customer["dalila"]["statusReason"]
     assert by_customer["dalila"]["statusReason"] == "marketing_consent_not_recorded"
     shop.deliver_all(now=NOW + timedelta(minutes=1))
     after = {d["customerId"]: d["status"] for d in shop.history("c-fallback")}
-    assert after["chiku"] == "cancelled"  # the ledger at send time has the opt-out
     assert after["amani"] == after["baraka"] == "sent"
+
+
+def test_an_opt_out_after_planning_stops_the_message_whoever_recorded_it(
+    shop: Shop, fakes: FakeProvidersClient
+) -> None:
+    """At send time the live check reads the profile it re-reads anyway: its state, kept by
+    our flow as it records (amani), by the trigger for a device's event (baraka); the ledger
+    for a profile without a state (chiku)."""
+    for name in ("amani", "baraka", "chiku", "dalila"):
+        shop.customer(name)
+    shop.db.collection("customer_profiles").document("chiku").update(
+        {"consentState": firestore.DELETE_FIELD}
+    )
+    shop.campaign("c-late")
+    shop.written("c-late", None)
+    shop.plan_all()
+    assert {d["status"] for d in shop.history("c-late")} == {"pending"}
+    later = NOW + timedelta(seconds=1)
+    shop.opt_out("amani", Channel.WHATSAPP, later)
+    shop.device_opt_out("baraka", Channel.WHATSAPP, later, trigger=True)
+    shop.device_opt_out("chiku", Channel.WHATSAPP, later, trigger=False)
+    for name in ("amani", "baraka"):
+        state = shop.profile(name)["consentState"]
+        assert (state["marketing"], state["events"]) == ([], 2)
+    counter = RpcCounter(shop.db)
+    shop.deliver_all(now=NOW + timedelta(minutes=1))
+    assert counter.queries_of["consent_events"] == 1  # chiku's: the others' states answered
+    after = {d["customerId"]: d for d in shop.history("c-late")}
+    assert {c: d["status"] for c, d in after.items()} == {
+        "amani": "cancelled",
+        "baraka": "cancelled",
+        "chiku": "cancelled",
+        "dalila": "sent",
+    }
+    assert {d["statusReason"] for c, d in after.items() if c != "dalila"} == {
+        "marketing_consent_not_recorded"
+    }
+    for name in ("amani", "baraka", "chiku"):
+        assert whatsapp_to(fakes, shop.phones[name]) == []
 
 
 def test_consent_and_the_window_hold_at_send_time(shop: Shop, fakes: FakeProvidersClient) -> None:

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -18,8 +18,16 @@ import pytest
 
 from devstack.firestore import emulator
 from devstack.stack import Stack
+from shared.flows.consent import opt_out_after_provider_refusal, record_consent
 from shared.flows.consent_state import handle_consent_change, keep_consent_state
+from shared.flows.inbound import handle_message
+from shared.flows.inbound_consent import handle_preference
 from shared.model.change import DocumentChange
+from shared.model.consent import ConsentAction, ConsentPurpose, ConsentSource
+from shared.model.enums import Channel, Provider
+from shared.model.inbound import InboundMessage, PreferenceUpdate
+from shared.model.record import NotificationRecord
+from shared.platform.settings import get_settings
 from shared.store import consent
 
 pytestmark = pytest.mark.integration
@@ -162,3 +170,60 @@ def test_the_backfill_gives_every_profile_with_events_its_state(bare: Bare) -> N
     assert _state(db, "dalila") is None  # no events: the readers query (and find none)
     assert not profiles.document("zawadi").get().exists
     assert "0 state(s) written" in bare.backfill()  # again: nothing to write
+
+
+def test_our_own_writers_keep_the_state_before_they_return(bare: Bare) -> None:
+    """No trigger runs in this project: each flow that records an event for a customer keeps
+    their state itself, so the live check at delivery reads it from the profile."""
+    db = bare.db
+    phone = "+254712000009"
+    db.collection("customer_profiles").document("zawadi").set(
+        {
+            "displayName": "Zawadi",
+            "phoneNumber": phone,
+            "country": "KE",
+            "notificationPreferences": {"marketingEnabled": True, "whatsappEnabled": True},
+        }
+    )
+
+    def state() -> tuple[list[str], list[str], int]:
+        kept = _state(db, "zawadi") or {}
+        return kept.get("marketing", []), kept.get("optedOut", []), kept.get("events", 0)
+
+    record_consent(
+        db,
+        source=ConsentSource.PREFERENCE_PAGE,
+        channel=Channel.WHATSAPP,
+        purpose=ConsentPurpose.MARKETING,
+        action=ConsentAction.OPT_IN,
+        cause="prefs-1",
+        at=NOW,
+        to=phone,
+        customer_id="zawadi",
+    )
+    assert state() == (["whatsapp"], [], 1)
+    settings = replace(get_settings(), default_country="KE")
+    preference = PreferenceUpdate(wa_id=phone[1:], category="marketing_messages", value="stop")
+    handled = handle_preference(db, preference, settings=settings, now=NOW + timedelta(minutes=1))
+    assert handled.action == "marketing_opt_out"
+    assert state() == ([], [], 2)
+    stop = InboundMessage(
+        provider=Provider.TWILIO,
+        channel=Channel.SMS,
+        message_id="SM" + "0" * 32,
+        sender=phone,
+        kind="text",
+        text="STOP",
+        opt_out_type="STOP",  # Twilio's Advanced Opt-Out confirmed it: no reply to queue
+    )
+    assert handle_message(db, stop, settings=settings, now=NOW + timedelta(minutes=2)).action
+    assert state() == ([], ["sms"], 3)
+    record = NotificationRecord.from_document(
+        "n-1", {"channel": "whatsapp", "to": phone, "customerId": "zawadi", "status": "failed"}
+    )
+    opt_out_after_provider_refusal(db, record, "21610", now=NOW + timedelta(minutes=3))
+    assert state() == ([], ["sms", "whatsapp"], 4)
+    # Their trigger, run later, finds each event already counted.
+    for event in consent.of_customer(db, "zawadi"):
+        outcome = handle_consent_change(_change(event.event_id, event.to_document()), db=db)
+        assert outcome["outcome"] == "known"
