@@ -88,6 +88,7 @@ def function_env(cfg: Config, fn: Target) -> dict[str, str]:
         TASKS_LOCATION=cfg.tasks_location,
         DELIVER_URL=deliver_url(cfg),
         CAMPAIGN_STEP_URL=internal_url(cfg, "campaign_step"),
+        CAMPAIGN_DISPATCH_RATE=f"{deployed_campaign_rate(cfg):g}",
         TASKS_SERVICE_ACCOUNT=cfg.invoker_sa,
         INTERNAL_INVOKERS=cfg.invoker_sa,
     )
@@ -239,9 +240,14 @@ def _secrets(cfg: Config, p: str) -> list[Step]:
     return steps
 
 
+def deployed_campaign_rate(cfg: Config) -> float:
+    """The ``campaigns`` queue's messages per second: the campaign pacing."""
+    return campaign_rate(cfg.pacing, CAMPAIGNS_QUEUE.max_dispatches_per_second)
+
+
 def deployed_queues(cfg: Config) -> tuple[QueueConfig, ...]:
     """The queues as deployed: the ``campaigns`` queue's rate is the campaign pacing."""
-    rate = campaign_rate(cfg.pacing, CAMPAIGNS_QUEUE.max_dispatches_per_second)
+    rate = deployed_campaign_rate(cfg)
     return tuple(
         replace(q, max_dispatches_per_second=rate) if q.name == CAMPAIGNS_QUEUE.name else q
         for q in QUEUES

@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from shared.platform.queues import CAMPAIGNS_QUEUE
+
 DEFAULT_TWILIO_API_BASE_URL = "https://api.twilio.com"
 DEFAULT_META_GRAPH_BASE_URL = "https://graph.facebook.com/v21.0"
 
@@ -126,6 +128,9 @@ class TasksSettings:
     service_account: str | None = None
     emulator_host: str | None = None
     campaign_step_url: str | None = None  # CAMPAIGN_STEP_URL: the campaign_step target
+    # CAMPAIGN_DISPATCH_RATE: the campaigns queue's messages per second as the deploy step set
+    # it (``shared.rules.campaign_pacing.campaign_rate``); planning keeps ahead of it
+    campaign_rate: float = CAMPAIGNS_QUEUE.max_dispatches_per_second
 
     @property
     def configured(self) -> bool:
@@ -233,6 +238,9 @@ class Settings:
                 service_account=_get(e, "TASKS_SERVICE_ACCOUNT"),
                 emulator_host=_get(e, "CLOUD_TASKS_EMULATOR_HOST"),
                 campaign_step_url=_get(e, "CAMPAIGN_STEP_URL"),
+                campaign_rate=_float(
+                    e, "CAMPAIGN_DISPATCH_RATE", CAMPAIGNS_QUEUE.max_dispatches_per_second
+                ),
             ),
         )
 

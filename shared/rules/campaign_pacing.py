@@ -12,6 +12,11 @@ campaign message, so its rate is the slowest of what applies:
 
 Without any limit the queue keeps its default. Rates below one message every ten seconds are
 raised to that (a campaign that crawls slower is better stopped at the cap by the shop).
+
+Planning keeps ahead of that rate, not of the whole audience (``page_interval``): a page of the
+audience every ``page_size / (PLAN_LEAD x rate)`` seconds, never two within
+``MIN_PAGE_SECONDS``. Planned far ahead, messages would only wait in the queue while the
+planner's bursts of writes share the database with the service messages.
 """
 
 from __future__ import annotations
@@ -20,6 +25,8 @@ from dataclasses import dataclass
 
 MIN_RATE = 0.1
 META_TIERS = (250, 1_000, 10_000, 100_000)
+PLAN_LEAD = 2.0  # planning goes this many times faster than the queue sends
+MIN_PAGE_SECONDS = 2.0
 
 
 @dataclass(frozen=True)
@@ -55,3 +62,9 @@ def campaign_rate(pacing: Pacing, default: float) -> float:
     if not limits:
         return default
     return round(max(min(limits), MIN_RATE), 3)
+
+
+def page_interval(page_size: int, rate: float) -> float:
+    """Seconds from one planning page to the next, for pages of ``page_size`` recipients sent
+    at ``rate`` messages per second (the ``campaigns`` queue's rate as deployed)."""
+    return max(MIN_PAGE_SECONDS, max(page_size, 1) / (PLAN_LEAD * max(rate, MIN_RATE)))

@@ -28,7 +28,7 @@ from shared.model.shop import ShopSettings
 from shared.rules.campaign_audience import MARKETING_FIELD, audience_query, matches
 from shared.rules.campaign_health import Send, health
 from shared.rules.campaign_live import gate
-from shared.rules.campaign_pacing import Pacing, campaign_rate
+from shared.rules.campaign_pacing import Pacing, campaign_rate, page_interval
 from shared.rules.campaign_recipients import (
     SAME_DESTINATION,
     Deployment,
@@ -355,6 +355,14 @@ def test_the_campaigns_queue_goes_at_the_slowest_applicable_limit() -> None:
     tier = Pacing(whatsapp_provider="meta", meta_tier=1_000, sending_hours=1)
     assert campaign_rate(tier, 5) == pytest.approx(0.278, abs=0.001)
     assert campaign_rate(Pacing(daily_cap=10), 5) == 0.1  # floor
+
+
+def test_planning_keeps_twice_ahead_of_the_sends_not_of_the_whole_audience() -> None:
+    assert page_interval(200, 5) == 20  # 10 recipients planned a second for 5 sent
+    assert page_interval(200, 80) == 2  # Meta's 80/s: one page every 2 s at most
+    assert page_interval(200, 1000) == 2
+    assert page_interval(5, 0.125) == 20
+    assert page_interval(200, 0) == 1000  # below the queue's floor rate: the floor
 
 
 def test_customers_sharing_a_number_or_an_address_are_one_destination() -> None:

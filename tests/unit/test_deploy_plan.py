@@ -192,6 +192,13 @@ def test_every_target_of_main_is_deployed_as_gen2_python(plan: list[list[str]]) 
             assert flag in flags, f"{name} lacks {flag}"
 
 
+def _campaigns_queue_rate(plan: list[list[str]]) -> str:
+    (command,) = [c for c in plan if c[:4] == ["gcloud", "tasks", "queues", "create"]
+                  and c[4] == "campaigns"]  # fmt: skip
+    (flag,) = [f for f in command if f.startswith("--max-dispatches-per-second=")]
+    return flag.split("=", 1)[1]
+
+
 def test_internal_endpoints_are_private_and_verify_their_caller(plan: list[list[str]]) -> None:
     deploys = _deploys(plan)
     for name in INTERNAL:
@@ -209,6 +216,9 @@ def test_internal_endpoints_are_private_and_verify_their_caller(plan: list[list[
             }[name]
         )
         assert env["CAMPAIGN_STEP_URL"] == STEP_URL
+        # Planning keeps ahead of the campaigns queue's rate: the one the plan gives the queue
+        # (this env's Twilio SMS sender: 1 message/s).
+        assert env["CAMPAIGN_DISPATCH_RATE"] == _campaigns_queue_rate(plan) == "1"
         assert env["INTERNAL_INVOKERS"] == INVOKER
         binding = ["gcloud", "functions", "add-invoker-policy-binding", name]
         assert any(c[:4] == binding and f"--member=serviceAccount:{INVOKER}" in c for c in plan)

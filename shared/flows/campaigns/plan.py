@@ -32,6 +32,7 @@ from shared.platform.log import get_logger
 from shared.platform.queues import CAMPAIGNS_QUEUE
 from shared.platform.settings import Settings, get_settings
 from shared.rules.campaign_audience import audience_query, matches
+from shared.rules.campaign_pacing import page_interval
 from shared.rules.campaign_recipients import (
     Deployment,
     as_duplicate,
@@ -50,10 +51,6 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 PAGE_SIZE = 200
 ENQUEUE_THREADS = 8
-# The next page starts no sooner than this after the one before started: 200 recipients every
-# 2 s (100/s) stays ahead of the fastest a campaign may send (Meta's 80 messages/s), and keeps
-# the database's share of planning bounded for the service messages beside it.
-PAGE_INTERVAL = timedelta(seconds=2)
 
 
 @dataclass
@@ -170,7 +167,9 @@ def plan_page(
         following = CampaignStep(
             step.campaign_id, StepKind.PLAN, step.run, step.page + 1, page.next_cursor
         )
-        enqueue(following, queue=steps, at=now + PAGE_INTERVAL)
+        # Ahead of the sends, not of the whole audience (``campaign_pacing.page_interval``).
+        interval = page_interval(page_size, settings.tasks.campaign_rate)
+        enqueue(following, queue=steps, at=now + timedelta(seconds=interval))
     log.info(
         "campaign %s page %d: %d matched, %d created, %d enqueued",
         step.campaign_id,
