@@ -13,10 +13,11 @@ campaign message, so its rate is the slowest of what applies:
 Without any limit the queue keeps its default. Rates below one message every ten seconds are
 raised to that (a campaign that crawls slower is better stopped at the cap by the shop).
 
-Planning keeps ahead of that rate, not of the whole audience (``page_interval``): a page of the
-audience every ``page_size / (PLAN_LEAD x rate)`` seconds, never two within
-``MIN_PAGE_SECONDS``. Planned far ahead, messages would only wait in the queue while the
-planner's bursts of writes share the database with the service messages.
+Planning keeps ahead of that rate, not of the whole audience (``page_interval``): after a page
+that enqueued ``n`` messages, the next comes ``n / (PLAN_LEAD x rate)`` seconds later, never
+within ``MIN_PAGE_SECONDS`` (a page of customers skipped is no reason to wait). Planned far
+ahead, messages would only wait in the queue while the planner's bursts of writes share the
+database with the service messages.
 """
 
 from __future__ import annotations
@@ -64,7 +65,7 @@ def campaign_rate(pacing: Pacing, default: float) -> float:
     return round(max(min(limits), MIN_RATE), 3)
 
 
-def page_interval(page_size: int, rate: float) -> float:
-    """Seconds from one planning page to the next, for pages of ``page_size`` recipients sent
-    at ``rate`` messages per second (the ``campaigns`` queue's rate as deployed)."""
-    return max(MIN_PAGE_SECONDS, max(page_size, 1) / (PLAN_LEAD * max(rate, MIN_RATE)))
+def page_interval(enqueued: int, rate: float) -> float:
+    """Seconds from a planning page that enqueued ``enqueued`` messages to the next page, for
+    messages sent at ``rate`` per second (the ``campaigns`` queue's rate as deployed)."""
+    return max(MIN_PAGE_SECONDS, max(enqueued, 0) / (PLAN_LEAD * max(rate, MIN_RATE)))

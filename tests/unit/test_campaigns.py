@@ -358,11 +358,12 @@ def test_the_campaigns_queue_goes_at_the_slowest_applicable_limit() -> None:
 
 
 def test_planning_keeps_twice_ahead_of_the_sends_not_of_the_whole_audience() -> None:
-    assert page_interval(200, 5) == 20  # 10 recipients planned a second for 5 sent
+    assert page_interval(200, 5) == 20  # 10 messages planned a second for 5 sent
     assert page_interval(200, 80) == 2  # Meta's 80/s: one page every 2 s at most
     assert page_interval(200, 1000) == 2
     assert page_interval(5, 0.125) == 20
     assert page_interval(200, 0) == 1000  # below the queue's floor rate: the floor
+    assert page_interval(0, 5) == 2  # a page of customers skipped: no reason to wait
 
 
 def test_customers_sharing_a_number_or_an_address_are_one_destination() -> None:

@@ -168,7 +168,7 @@ def plan_page(
             step.campaign_id, StepKind.PLAN, step.run, step.page + 1, page.next_cursor
         )
         # Ahead of the sends, not of the whole audience (``campaign_pacing.page_interval``).
-        interval = page_interval(page_size, settings.tasks.campaign_rate)
+        interval = page_interval(outcome.enqueued, settings.tasks.campaign_rate)
         enqueue(following, queue=steps, at=now + timedelta(seconds=interval))
     log.info(
         "campaign %s page %d: %d matched, %d created, %d enqueued",
