@@ -341,7 +341,12 @@ def test_secrets_in_the_env_file_are_refused(tmp_path: Path, fakes: dict[str, st
 
 
 @pytest.mark.parametrize(
-    "line", ["FIRESTORE_EMULATOR_HOST=127.0.0.1:8080", "DELIVER_URL=https://elsewhere.test"]
+    "line",
+    [
+        "FIRESTORE_EMULATOR_HOST=127.0.0.1:8080",
+        "DELIVER_URL=https://elsewhere.test",
+        "CAMPAIGN_DISPATCH_RATE=50",
+    ],
 )
 def test_local_or_computed_variables_are_refused(
     tmp_path: Path, fakes: dict[str, str], line: str
