@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from google.cloud import firestore
+
 from devstack.firestore import emulator
 from devstack.stack import Stack
 from shared.adapters.channels.senders import get_senders
@@ -206,6 +208,13 @@ class Shop:
         }
         self.db.collection("campaigns").document(campaign_id).set(doc)
         return doc
+
+    def without_state(self, *customer_ids: str) -> None:
+        """Their profiles' ``consentState`` removed: profiles written before it existed."""
+        for customer_id in customer_ids:
+            self.db.collection("customer_profiles").document(customer_id).update(
+                {"consentState": firestore.DELETE_FIELD}
+            )
 
     def profile(self, customer_id: str) -> dict[str, Any]:
         return self.db.collection("customer_profiles").document(customer_id).get().to_dict() or {}

@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from google.cloud import firestore
 
 from bench.infra import RpcCounter
 from devstack.fakes import FakeProvidersClient
@@ -179,10 +178,7 @@ def test_a_profile_without_its_consent_state_is_planned_from_the_ledger(shop: Sh
     for name in ("amani", "baraka", "chiku"):
         shop.customer(name)
     shop.customer("dalila", channels=())  # never opted in
-    for name in ("baraka", "dalila"):  # as if written before the state existed
-        shop.db.collection("customer_profiles").document(name).update(
-            {"consentState": firestore.DELETE_FIELD}
-        )
+    shop.without_state("baraka", "dalila")  # as if written before the state existed
     shop.opt_out("chiku", Channel.WHATSAPP, NOW - timedelta(days=1))  # kept on chiku's state
     shop.campaign("c-fallback")
     shop.written("c-fallback", None)
@@ -210,9 +206,7 @@ def test_an_opt_out_after_planning_stops_the_message_whoever_recorded_it(
     for a profile without a state (chiku)."""
     for name in ("amani", "baraka", "chiku", "dalila"):
         shop.customer(name)
-    shop.db.collection("customer_profiles").document("chiku").update(
-        {"consentState": firestore.DELETE_FIELD}
-    )
+    shop.without_state("chiku")
     shop.campaign("c-late")
     shop.written("c-late", None)
     shop.plan_all()
